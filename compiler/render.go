@@ -1,0 +1,212 @@
+package compiler
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/etl-dev/etl/project"
+)
+
+// Options are what a render needs to know beyond the project.
+type Options struct {
+	Trigger     time.Time       // zero: no trigger; incremental models are refused
+	FullRefresh bool            // is_incremental is false
+	Kinds       map[string]Kind // time column kind by node id; missing is KindUnknown
+	// Existing reports whether a model's dataset already holds data, for
+	// is_incremental. Nil means none does.
+	Existing func(model string) bool
+}
+
+// ErrNoWindow is returned when an incremental model is rendered without a window.
+var ErrNoWindow = fmt.Errorf("no window")
+
+// Render returns the SQL of a model or singular test for the window w.
+func (c *Compiler) Render(id string, w Window, opts Options) (string, error) {
+	n := c.Nodes[id]
+	if n == nil {
+		for _, t := range c.Tests {
+			if t.ID == id {
+				n = t
+			}
+		}
+	}
+	if n == nil || n.tmpl == nil {
+		return "", fmt.Errorf("%s has no SQL to render", id)
+	}
+	if n.Model != nil && n.Model.Config.Materialized == project.Incremental && w.IsZero() {
+		return "", &project.FileError{Path: n.Path, Err: fmt.Errorf("model %s is incremental and needs a window: pass --trigger TIME (such as --trigger 2026-11-25T04:00:00Z) or --start/--end; the wall clock is never taken silently: %w", n.Name, ErrNoWindow)}
+	}
+	r := &renderer{c: c, n: n, w: w, opts: opts}
+	var b strings.Builder
+	b.Grow(len(n.tmplText()) + 256)
+	n.mu.Lock()
+	err := n.tmpl.Funcs(r.funcs()).Execute(&b, nil)
+	n.mu.Unlock()
+	if err != nil {
+		return "", templateError(n.Path, err)
+	}
+	return strings.TrimLeft(b.String(), "\n"), nil
+}
+
+func (n *Node) tmplText() string {
+	if n.Model != nil {
+		return n.Model.SQL
+	}
+	if n.Test != nil {
+		return n.Test.SQL
+	}
+	return ""
+}
+
+type renderer struct {
+	c    *Compiler
+	n    *Node
+	w    Window
+	opts Options
+}
+
+func (r *renderer) funcs() template.FuncMap {
+	return template.FuncMap{
+		"ref":               func(name string) (string, error) { return r.relation("ref", name) },
+		"ref_full":          func(name string) (string, error) { return r.relation("ref_full", name) },
+		"source":            func(name string) (string, error) { return r.relation("source", name) },
+		"source_full":       func(name string) (string, error) { return r.relation("source_full", name) },
+		"var":               r.variable,
+		"window_start":      func() (string, error) { return r.instant(r.w.Start, "window_start") },
+		"window_end":        func() (string, error) { return r.instant(r.w.End, "window_end") },
+		"window_start_date": func() (string, error) { return r.date(r.w.Start, "window_start_date") },
+		"window_end_date":   func() (string, error) { return r.date(r.w.End, "window_end_date") },
+		"trigger":           r.trigger,
+		"this":              func() string { return r.c.d.Quote(r.n.Name) },
+		"is_incremental":    r.isIncremental,
+		"env":               func() string { return r.c.Project.Env },
+	}
+}
+
+func (r *renderer) needWindow(fn string) error {
+	if r.w.IsZero() {
+		return fmt.Errorf("%s needs a window: pass --trigger TIME, or --start and --end", fn)
+	}
+	return nil
+}
+
+func (r *renderer) instant(t time.Time, fn string) (string, error) {
+	if err := r.needWindow(fn); err != nil {
+		return "", err
+	}
+	return r.c.d.Timestamp(t), nil
+}
+
+func (r *renderer) date(t time.Time, fn string) (string, error) {
+	if err := r.needWindow(fn); err != nil {
+		return "", err
+	}
+	return r.c.d.Date(t), nil
+}
+
+func (r *renderer) trigger() (string, error) {
+	if r.opts.Trigger.IsZero() {
+		return "", fmt.Errorf("trigger needs --trigger TIME")
+	}
+	return r.c.d.Timestamp(r.opts.Trigger), nil
+}
+
+func (r *renderer) isIncremental() bool {
+	m := r.n.Model
+	return m != nil && m.Config.Materialized == project.Incremental && !r.opts.FullRefresh &&
+		r.opts.Existing != nil && r.opts.Existing(m.Name)
+}
+
+func (r *renderer) variable(name string) (any, error) {
+	v, ok := r.c.Project.Vars[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown var %q", name)
+	}
+	return v, nil
+}
+
+// relation renders a ref or source. In an incremental model, inputs that can
+// be filtered to a window are wrapped in a filtered subquery; ref_full and
+// source_full are not.
+func (r *renderer) relation(fn, name string) (string, error) {
+	id, err := r.c.resolve(fn, name)
+	if err != nil {
+		return "", err
+	}
+	target := r.c.Nodes[id]
+	var rel string
+	var preds []string
+	filter := !strings.HasSuffix(fn, "_full") && r.n.Model != nil &&
+		r.n.Model.Config.Materialized == project.Incremental && !r.w.IsZero()
+	switch target.Kind {
+	case KindSource:
+		s := target.Source
+		pattern, hive := sourcePattern(s)
+		rel = r.c.d.Scan(pattern, s.Format, hive)
+		if filter && s.TimePartition != "" {
+			preds = append(preds, r.dateRange(s.TimePartition))
+		}
+		if filter && s.TimeColumn != "" {
+			preds = append(preds, r.timeRange(s.TimeColumn, r.opts.Kinds[id]))
+		}
+	case KindSeed:
+		rel = r.c.d.Quote(name)
+	default:
+		rel = r.c.d.Quote(name)
+		if filter && target.Model.WindowFilterable() {
+			preds = append(preds, r.timeRange(target.Model.Config.TimeColumn, r.opts.Kinds[id]))
+		}
+	}
+	if len(preds) == 0 {
+		return rel, nil
+	}
+	return "(select * from " + rel + " where " + strings.Join(preds, " and ") + ")", nil
+}
+
+// timeRange is the window predicate on a time column of the given kind.
+func (r *renderer) timeRange(col string, kind Kind) string {
+	q := r.c.d.Quote(col)
+	switch kind {
+	case KindDate:
+		return r.dateRange(col)
+	case KindTimestamp:
+		return fmt.Sprintf("%s >= %s and %s < %s", q, r.c.d.UTCTimestamp(r.w.Start), q, r.c.d.UTCTimestamp(r.w.End))
+	default:
+		return fmt.Sprintf("%s >= %s and %s < %s", q, r.c.d.Timestamp(r.w.Start), q, r.c.d.Timestamp(r.w.End))
+	}
+}
+
+// dateRange covers every local date the window touches: exact for day and
+// coarser grains; the whole day for an hourly window.
+func (r *renderer) dateRange(col string) string {
+	q := r.c.d.Quote(col)
+	start := Floor(r.w.Start, "day", r.w.Start.Location())
+	end := Floor(r.w.End, "day", r.w.End.Location())
+	if end.Before(r.w.End) {
+		end = AddGrains(end, "day", 1)
+	}
+	return fmt.Sprintf("%s >= %s and %s < %s", q, r.c.d.Date(start), q, r.c.d.Date(end))
+}
+
+var globChars = regexp.MustCompile(`[*?\[{]`)
+
+// sourcePattern returns the file pattern of a source: a glob or a file as
+// written; a folder becomes every file of the format below it, read with
+// hive partitioning.
+func sourcePattern(s *project.Source) (string, bool) {
+	if globChars.MatchString(s.Path) {
+		return s.Path, strings.Contains(s.Path, "**") || s.TimePartition != ""
+	}
+	if ext := strings.ToLower(path.Ext(s.Path)); ext != "" && len(ext) <= 8 && !strings.Contains(ext, "/") {
+		return s.Path, false
+	}
+	ext := s.Format
+	if ext == "" {
+		ext = "parquet"
+	}
+	return strings.TrimRight(s.Path, "/") + "/**/*." + ext, true
+}
