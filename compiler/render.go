@@ -40,9 +40,18 @@ func (c *Compiler) Render(id string, w Window, opts Options) (string, error) {
 	if n.Model != nil && n.Model.Config.Materialized == project.Incremental && w.IsZero() {
 		return "", &project.FileError{Path: n.Path, Err: fmt.Errorf("model %s is incremental and needs a window: pass --trigger TIME (such as --trigger 2026-11-25T04:00:00Z) or --start/--end; the wall clock is never taken silently: %w", n.Name, ErrNoWindow)}
 	}
-	r := &renderer{c: c, n: n, w: w, opts: opts}
+	windowed := n.Model != nil && n.Model.Config.Materialized == project.Incremental
+	return c.render(n, w, opts, windowed)
+}
+
+// render executes n's template. windowed filters n's window-filterable
+// inputs to w: for an incremental model, and for a view inlined into one.
+func (c *Compiler) render(n *Node, w Window, opts Options, windowed bool) (string, error) {
+	r := &renderer{c: c, n: n, w: w, opts: opts, windowed: windowed && !w.IsZero()}
 	var b strings.Builder
 	b.Grow(len(n.tmplText()) + 256)
+	// Lock order follows the DAG (a view is inlined into its descendants
+	// only), so nested renders cannot deadlock.
 	n.mu.Lock()
 	err := n.tmpl.Funcs(r.funcs()).Execute(&b, nil)
 	n.mu.Unlock()
@@ -63,10 +72,11 @@ func (n *Node) tmplText() string {
 }
 
 type renderer struct {
-	c    *Compiler
-	n    *Node
-	w    Window
-	opts Options
+	c        *Compiler
+	n        *Node
+	w        Window
+	opts     Options
+	windowed bool
 }
 
 func (r *renderer) funcs() template.FuncMap {
@@ -140,8 +150,7 @@ func (r *renderer) relation(fn, name string) (string, error) {
 	target := r.c.Nodes[id]
 	var rel string
 	var preds []string
-	filter := !strings.HasSuffix(fn, "_full") && r.n.Model != nil &&
-		r.n.Model.Config.Materialized == project.Incremental && !r.w.IsZero()
+	filter := r.windowed && !strings.HasSuffix(fn, "_full")
 	switch target.Kind {
 	case KindSource:
 		s := target.Source
@@ -157,9 +166,22 @@ func (r *renderer) relation(fn, name string) (string, error) {
 		rel = r.c.d.Quote(name)
 	default:
 		rel = r.c.d.Quote(name)
-		if filter && target.Model.WindowFilterable() {
-			preds = append(preds, r.timeRange(target.Model.Config.TimeColumn, r.opts.Kinds[id]))
+		m := target.Model
+		if !filter || !m.WindowFilterable() {
+			break
 		}
+		if m.Config.Materialized == project.View && target.tmpl != nil {
+			// A view with a time_column passes the window on to its own
+			// inputs: it is inlined with them filtered, so that the filter
+			// reaches the source's partitions and no file outside the
+			// window is opened.
+			sql, err := r.c.render(target, r.w, r.opts, true)
+			if err != nil {
+				return "", fmt.Errorf("in view %s inlined for the window: %w", name, err)
+			}
+			rel = "(\n" + strings.TrimRight(sql, "\n; \t") + "\n)"
+		}
+		preds = append(preds, r.timeRange(m.Config.TimeColumn, r.opts.Kinds[id]))
 	}
 	if len(preds) == 0 {
 		return rel, nil

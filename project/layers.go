@@ -198,7 +198,19 @@ func (m *modelLayer) apply(o modelLayer) {
 	set(&m.uniqueKey, o.uniqueKey)
 	set(&m.tags, o.tags)
 	set(&m.inputs, o.inputs)
-	set(&m.tests, o.tests)
+	if o.tests != nil {
+		// Tests add up through the layers: a folder's tests apply to each of
+		// its models beside the model's own.
+		all := append(append([]Test(nil), deref2(m.tests)...), *o.tests...)
+		m.tests = &all
+	}
+}
+
+func deref2[T any](p *[]T) []T {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func set[T any](dst **T, src *T) {

@@ -1,0 +1,5 @@
+/*---
+tags = ["staging"]
+---*/
+select page, section, title
+from {{ ref "pages" }}
