@@ -122,7 +122,11 @@ func (r *renderer) trigger() (string, error) {
 	if r.opts.Trigger.IsZero() {
 		return "", fmt.Errorf("trigger needs --trigger TIME")
 	}
-	return r.c.d.Timestamp(r.opts.Trigger), nil
+	loc := r.c.Project.Window.Location
+	if r.n.Model != nil {
+		loc = r.n.Model.Window.Location
+	}
+	return r.c.d.Timestamp(r.opts.Trigger.In(loc)), nil
 }
 
 func (r *renderer) isIncremental() bool {

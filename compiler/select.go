@@ -97,7 +97,7 @@ type selector struct {
 func parseSelector(s string) (selector, error) {
 	sel := selector{raw: s}
 	bad := func() (selector, error) {
-		return sel, fmt.Errorf("cannot read selector %q: write name, +name, name+, 2+name, name+1, @name, tag:x, path:models/x, source:x or config.materialized:x", s)
+		return sel, fmt.Errorf("cannot read selector %q: write name, +name, name+, 2+name, name+1, @name, tag:x, path:models/x, source:x or config.materialized:x", sel.raw)
 	}
 	if s == "" {
 		return bad()

@@ -1,0 +1,3 @@
+select page, section, title
+from "pages"
+
