@@ -21,8 +21,13 @@ type Options struct {
 	Existing func(model string) bool
 }
 
-// ErrNoWindow is returned when an incremental model is rendered without a window.
-var ErrNoWindow = fmt.Errorf("no window")
+// NoWindowError is returned when an incremental model is rendered without a
+// window: etl never takes the wall clock silently.
+type NoWindowError struct{ Model string }
+
+func (e *NoWindowError) Error() string {
+	return fmt.Sprintf("model %s is incremental and needs a window: pass --trigger TIME (such as --trigger 2026-11-25T04:00:00Z) or --start and --end; the wall clock is never taken silently", e.Model)
+}
 
 // Render returns the SQL of a model or singular test for the window w.
 func (c *Compiler) Render(id string, w Window, opts Options) (string, error) {
@@ -38,7 +43,7 @@ func (c *Compiler) Render(id string, w Window, opts Options) (string, error) {
 		return "", fmt.Errorf("%s has no SQL to render", id)
 	}
 	if n.Model != nil && n.Model.Config.Materialized == project.Incremental && w.IsZero() {
-		return "", &project.FileError{Path: n.Path, Err: fmt.Errorf("model %s is incremental and needs a window: pass --trigger TIME (such as --trigger 2026-11-25T04:00:00Z) or --start/--end; the wall clock is never taken silently: %w", n.Name, ErrNoWindow)}
+		return "", &project.FileError{Path: n.Path, Err: &NoWindowError{Model: n.Name}}
 	}
 	windowed := n.Model != nil && n.Model.Config.Materialized == project.Incremental
 	return c.render(n, w, opts, windowed)

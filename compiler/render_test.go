@@ -131,8 +131,9 @@ path = "raw/users.csv"
 				if err == nil || !strings.Contains(err.Error(), tt.wantE) {
 					t.Fatalf("got %v, want an error containing %q", err, tt.wantE)
 				}
-				if strings.Contains(tt.wantE, "incremental") && !errors.Is(err, compiler.ErrNoWindow) {
-					t.Errorf("error does not wrap ErrNoWindow")
+				var nw *compiler.NoWindowError
+				if strings.Contains(tt.wantE, "incremental") && !errors.As(err, &nw) {
+					t.Errorf("error does not wrap a NoWindowError")
 				}
 				return
 			}

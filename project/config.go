@@ -77,14 +77,14 @@ const (
 
 // Model is one model with its config resolved through every layer.
 type Model struct {
-	Name     string
-	Path     string // relative to the root: models/marts/daily_clicks.sql (or .toml for Go models)
-	Dir      string // folder relative to models/: "marts", "" at the top
-	SQL      string // the file with its front matter blanked, so template lines match the file
-	Config   ModelConfig
-	Window   Window
-	Start    time.Time
-	Enabled  bool
+	Name    string
+	Path    string // relative to the root: models/marts/daily_clicks.sql (or .toml for Go models)
+	Dir     string // folder relative to models/: "marts", "" at the top
+	SQL     string // the file with its front matter blanked, so template lines match the file
+	Config  ModelConfig
+	Window  Window
+	Start   time.Time
+	Enabled bool
 }
 
 // ModelConfig is the resolved config of a model.

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-		"time"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 	"golang.org/x/sync/errgroup"

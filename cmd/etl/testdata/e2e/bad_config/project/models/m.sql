@@ -1,0 +1,4 @@
+/*---
+materialised = "table"
+---*/
+select 1

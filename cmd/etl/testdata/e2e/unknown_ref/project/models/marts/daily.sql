@@ -1,0 +1,7 @@
+/*---
+materialized = "table"
+---*/
+select id,
+       count(*) as n
+from {{ ref "stg_evnts" }}
+group by id
