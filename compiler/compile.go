@@ -41,8 +41,10 @@ type Node struct {
 
 	Parents []string // ids this node reads
 
-	mu   sync.Mutex // a template's funcs are swapped per render
-	tmpl *template.Template
+	simple *simple             // the template, when it is simple; else tmpl
+	mu     sync.Mutex         // held by a render of tmpl: its funcs call cur
+	cur    *renderer
+	tmpl   *template.Template
 }
 
 // Compiler holds a parsed project: its graph and templates, ready to render
@@ -111,15 +113,6 @@ func New(p *project.Project, d Dialect) (*Compiler, error) {
 var funcNames = []string{"ref", "ref_full", "source", "source_full", "var", "window_start", "window_end",
 	"window_start_date", "window_end_date", "trigger", "this", "is_incremental", "env"}
 
-var stubFuncs = func() template.FuncMap {
-	m := template.FuncMap{}
-	for _, name := range funcNames {
-		m[name] = func(...any) (string, error) { return "", nil }
-	}
-	m["is_incremental"] = func() bool { return false }
-	return m
-}()
-
 // parse reads the node's template and its static refs. A ref's name must be a
 // quoted string so that the graph is known without rendering.
 func (c *Compiler) parse(n *Node) []error {
@@ -132,13 +125,48 @@ func (c *Compiler) parse(n *Node) []error {
 	case n.Test != nil:
 		text = n.Test.SQL
 	}
-	t, err := template.New(n.Path).Option("missingkey=error").Funcs(stubFuncs).Parse(text)
+	var errs []error
+	seen := map[string]bool{}
+	// check validates one static ref, source or var and records the parent.
+	check := func(fn, name string, at func(format string, args ...any)) {
+		if fn == "var" {
+			if _, ok := c.Project.Vars[name]; !ok {
+				at("unknown var %q%s: declare it under [vars] in %s or pass --var %s=VALUE", name, project.DidYouMean(name, sortedKeys(c.Project.Vars)), project.FileName, name)
+			}
+			return
+		}
+		id, err := c.resolve(fn, name)
+		if err != nil {
+			at("%v", err)
+			return
+		}
+		if n.Model != nil && id == n.ID {
+			at("model %s refers to itself: use {{ this }} for its own existing data", n.Name)
+			return
+		}
+		if !seen[id] {
+			seen[id] = true
+			n.Parents = append(n.Parents, id)
+		}
+	}
+	if s, ok := parseSimple(text); ok {
+		n.simple = s
+		for _, p := range s.parts {
+			if needsArg[p.fn] {
+				check(p.fn, p.arg, func(format string, args ...any) {
+					line, col := lineCol(text, p.pos)
+					errs = append(errs, positionedErr(n.Path, line, col, fmt.Errorf(format, args...)))
+				})
+			}
+		}
+		sort.Strings(n.Parents)
+		return errs
+	}
+	t, err := template.New(n.Path).Option("missingkey=error").Funcs(n.funcs()).Parse(text)
 	if err != nil {
 		return []error{templateError(n.Path, err)}
 	}
 	n.tmpl = t
-	var errs []error
-	seen := map[string]bool{}
 	walk(t.Tree.Root, func(cmd *parse.CommandNode) {
 		ident, ok := cmd.Args[0].(*parse.IdentifierNode)
 		if !ok {
@@ -163,26 +191,7 @@ func (c *Compiler) parse(n *Node) []error {
 			at("%s takes a quoted name, such as {{ %s \"name\" }}: the graph must be known before rendering", fn, fn)
 			return
 		}
-		name := arg.Text
-		if fn == "var" {
-			if _, ok := c.Project.Vars[name]; !ok {
-				at("unknown var %q%s: declare it under [vars] in %s or pass --var %s=VALUE", name, project.DidYouMean(name, sortedKeys(c.Project.Vars)), project.FileName, name)
-			}
-			return
-		}
-		id, err := c.resolve(fn, name)
-		if err != nil {
-			at("%v", err)
-			return
-		}
-		if n.Model != nil && id == n.ID {
-			at("model %s refers to itself: use {{ this }} for its own existing data", n.Name)
-			return
-		}
-		if !seen[id] {
-			seen[id] = true
-			n.Parents = append(n.Parents, id)
-		}
+		check(fn, arg.Text, at)
 	})
 	sort.Strings(n.Parents)
 	return errs
@@ -298,6 +307,9 @@ func templateError(path string, err error) error {
 	}
 	line, _ := strconv.Atoi(m[1])
 	col, _ := strconv.Atoi(m[2])
+	if m[2] != "" {
+		col++ // text/template counts columns from 0; editors from 1
+	}
 	text := m[3]
 	if fm := regexp.MustCompile(`^function "(\w+)" not defined$`).FindStringSubmatch(text); fm != nil {
 		text = fmt.Sprintf("unknown template function %q%s", fm[1], project.DidYouMean(fm[1], funcNames))
@@ -312,8 +324,13 @@ func positioned(path, loc, msg string) error {
 	if len(parts) >= 3 {
 		fe.Line, _ = strconv.Atoi(parts[len(parts)-2])
 		fe.Column, _ = strconv.Atoi(parts[len(parts)-1])
+		fe.Column++ // text/template counts columns from 0; editors from 1
 	}
 	return fe
+}
+
+func positionedErr(path string, line, col int, err error) error {
+	return &project.FileError{Path: path, Line: line, Column: col, Err: err}
 }
 
 // Window returns the window of node id for a trigger; zero without a trigger

@@ -33,12 +33,18 @@ func (c *Compiler) Compile(ids []string, opts Options) (*Plan, error) {
 	}
 	all := append(append([]*Compiled(nil), plan.Nodes...), plan.Tests...)
 	errs := make([]error, len(all))
+	memo := &inlined{}
 	project.Parallel(len(all), func(i int) {
 		cn := all[i]
-		if cn.Node.tmpl == nil {
+		if !cn.Node.hasSQL() {
 			return
 		}
-		cn.SQL, errs[i] = c.Render(cn.Node.ID, cn.Window, opts)
+		if m := cn.Node.Model; m != nil && m.Config.Materialized == project.Incremental && cn.Window.IsZero() {
+			errs[i] = &project.FileError{Path: cn.Node.Path, Err: &NoWindowError{Model: m.Name}}
+			return
+		}
+		windowed := cn.Node.Model != nil && cn.Node.Model.Config.Materialized == project.Incremental
+		cn.SQL, errs[i] = c.render(cn.Node, cn.Window, opts, windowed, memo)
 	})
 	var list project.ErrorList
 	for _, err := range errs {

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"sync"
 	"path"
 	"regexp"
 	"strings"
@@ -39,32 +40,55 @@ func (c *Compiler) Render(id string, w Window, opts Options) (string, error) {
 			}
 		}
 	}
-	if n == nil || n.tmpl == nil {
+	if n == nil || !n.hasSQL() {
 		return "", fmt.Errorf("%s has no SQL to render", id)
 	}
 	if n.Model != nil && n.Model.Config.Materialized == project.Incremental && w.IsZero() {
 		return "", &project.FileError{Path: n.Path, Err: &NoWindowError{Model: n.Name}}
 	}
 	windowed := n.Model != nil && n.Model.Config.Materialized == project.Incremental
-	return c.render(n, w, opts, windowed)
+	return c.render(n, w, opts, windowed, &inlined{})
+}
+
+// inlined memoizes the SQL of views inlined for a window, so that a view
+// read by many models in one compile is rendered once.
+type inlined struct {
+	mu  sync.Mutex
+	sql map[inlineKey]string
+}
+
+type inlineKey struct {
+	id         string
+	start, end int64
 }
 
 // render executes n's template. windowed filters n's window-filterable
 // inputs to w: for an incremental model, and for a view inlined into one.
-func (c *Compiler) render(n *Node, w Window, opts Options, windowed bool) (string, error) {
-	r := &renderer{c: c, n: n, w: w, opts: opts, windowed: windowed && !w.IsZero()}
+func (c *Compiler) render(n *Node, w Window, opts Options, windowed bool, memo *inlined) (string, error) {
+	r := &renderer{c: c, n: n, w: w, opts: opts, windowed: windowed && !w.IsZero(), memo: memo}
 	var b strings.Builder
 	b.Grow(len(n.tmplText()) + 256)
-	// Lock order follows the DAG (a view is inlined into its descendants
-	// only), so nested renders cannot deadlock.
+	if n.simple != nil {
+		if err := n.simple.execute(&b, r, n.tmplText(), n.Path); err != nil {
+			return "", err
+		}
+		return strings.TrimLeft(b.String(), "\n"), nil
+	}
+	// The template's functions call n.cur, so a render holds the node's
+	// lock. Lock order follows the DAG (a view is inlined into its
+	// descendants only), so nested renders cannot deadlock.
 	n.mu.Lock()
-	err := n.tmpl.Funcs(r.funcs()).Execute(&b, nil)
+	n.cur = r
+	err := n.tmpl.Execute(&b, nil)
+	n.cur = nil
 	n.mu.Unlock()
 	if err != nil {
 		return "", templateError(n.Path, err)
 	}
 	return strings.TrimLeft(b.String(), "\n"), nil
 }
+
+func (n *Node) hasSQL() bool { return n.simple != nil || n.tmpl != nil }
 
 func (n *Node) tmplText() string {
 	if n.Model != nil {
@@ -82,23 +106,27 @@ type renderer struct {
 	w        Window
 	opts     Options
 	windowed bool
+	memo     *inlined
 }
 
-func (r *renderer) funcs() template.FuncMap {
+// funcs are bound to a node once, at parse time; each call goes to the
+// renderer of the render in progress (n.cur), so a render costs no
+// reflection over a new function map.
+func (n *Node) funcs() template.FuncMap {
 	return template.FuncMap{
-		"ref":               func(name string) (string, error) { return r.relation("ref", name) },
-		"ref_full":          func(name string) (string, error) { return r.relation("ref_full", name) },
-		"source":            func(name string) (string, error) { return r.relation("source", name) },
-		"source_full":       func(name string) (string, error) { return r.relation("source_full", name) },
-		"var":               r.variable,
-		"window_start":      func() (string, error) { return r.instant(r.w.Start, "window_start") },
-		"window_end":        func() (string, error) { return r.instant(r.w.End, "window_end") },
-		"window_start_date": func() (string, error) { return r.date(r.w.Start, "window_start_date") },
-		"window_end_date":   func() (string, error) { return r.date(r.w.End, "window_end_date") },
-		"trigger":           r.trigger,
-		"this":              func() string { return r.c.d.Quote(r.n.Name) },
-		"is_incremental":    r.isIncremental,
-		"env":               func() string { return r.c.Project.Env },
+		"ref":               func(name string) (string, error) { return n.cur.relation("ref", name) },
+		"ref_full":          func(name string) (string, error) { return n.cur.relation("ref_full", name) },
+		"source":            func(name string) (string, error) { return n.cur.relation("source", name) },
+		"source_full":       func(name string) (string, error) { return n.cur.relation("source_full", name) },
+		"var":               func(name string) (any, error) { return n.cur.variable(name) },
+		"window_start":      func() (string, error) { return n.cur.instant(n.cur.w.Start, "window_start") },
+		"window_end":        func() (string, error) { return n.cur.instant(n.cur.w.End, "window_end") },
+		"window_start_date": func() (string, error) { return n.cur.date(n.cur.w.Start, "window_start_date") },
+		"window_end_date":   func() (string, error) { return n.cur.date(n.cur.w.End, "window_end_date") },
+		"trigger":           func() (string, error) { return n.cur.trigger() },
+		"this":              func() string { return n.cur.c.d.Quote(n.Name) },
+		"is_incremental":    func() bool { return n.cur.isIncremental() },
+		"env":               func() string { return n.cur.c.Project.Env },
 	}
 }
 
@@ -179,12 +207,12 @@ func (r *renderer) relation(fn, name string) (string, error) {
 		if !filter || !m.WindowFilterable() {
 			break
 		}
-		if m.Config.Materialized == project.View && target.tmpl != nil {
+		if m.Config.Materialized == project.View && target.hasSQL() {
 			// A view with a time_column passes the window on to its own
 			// inputs: it is inlined with them filtered, so that the filter
 			// reaches the source's partitions and no file outside the
 			// window is opened.
-			sql, err := r.c.render(target, r.w, r.opts, true)
+			sql, err := r.inline(target)
 			if err != nil {
 				return "", fmt.Errorf("in view %s inlined for the window: %w", name, err)
 			}
@@ -196,6 +224,27 @@ func (r *renderer) relation(fn, name string) (string, error) {
 		return rel, nil
 	}
 	return "(select * from " + rel + " where " + strings.Join(preds, " and ") + ")", nil
+}
+
+func (r *renderer) inline(target *Node) (string, error) {
+	key := inlineKey{target.ID, r.w.Start.UnixNano(), r.w.End.UnixNano()}
+	r.memo.mu.Lock()
+	sql, ok := r.memo.sql[key]
+	r.memo.mu.Unlock()
+	if ok {
+		return sql, nil
+	}
+	sql, err := r.c.render(target, r.w, r.opts, true, r.memo)
+	if err != nil {
+		return "", err
+	}
+	r.memo.mu.Lock()
+	if r.memo.sql == nil {
+		r.memo.sql = map[inlineKey]string{}
+	}
+	r.memo.sql[key] = sql
+	r.memo.mu.Unlock()
+	return sql, nil
 }
 
 // timeRange is the window predicate on a time column of the given kind.

@@ -115,7 +115,7 @@ path = "raw/users.csv"
 			name:  "window function without a window",
 			id:    "tview",
 			opts:  compiler.Options{},
-			wantE: "models/tview.sql:1:10: window_start needs a window",
+			wantE: "models/tview.sql:1:11: window_start needs a window",
 		},
 		{
 			name: "a view is not filtered",

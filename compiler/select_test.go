@@ -188,17 +188,17 @@ func TestTemplateErrors(t *testing.T) {
 		sql  string
 		want string
 	}{
-		{"unknown ref", "select 1\nfrom {{ ref \"stg_evnts\" }}", `models/m.sql:2:8: unknown ref "stg_evnts" (did you mean "stg_events"?)`},
-		{"ref to a source", "select *\n\nfrom {{ ref \"events\" }}", `models/m.sql:3:8: unknown ref "events": "events" is a source; use {{ source "events" }}`},
-		{"unknown source", "select * from {{ source \"event\" }}", `models/m.sql:1:17: unknown source "event" (did you mean "events"?): declare it as [sources.event] in etl_project.toml`},
+		{"unknown ref", "select 1\nfrom {{ ref \"stg_evnts\" }}", `models/m.sql:2:9: unknown ref "stg_evnts" (did you mean "stg_events"?)`},
+		{"ref to a source", "select *\n\nfrom {{ ref \"events\" }}", `models/m.sql:3:9: unknown ref "events": "events" is a source; use {{ source "events" }}`},
+		{"unknown source", "select * from {{ source \"event\" }}", `models/m.sql:1:18: unknown source "event" (did you mean "events"?): declare it as [sources.event] in etl_project.toml`},
 		{"source naming a model", "select * from {{ source \"stg_events\" }}", `unknown source "stg_events": "stg_events" is a model; use {{ ref "stg_events" }}`},
-		{"unknown var", "select {{ var \"min_click\" }}", `models/m.sql:1:10: unknown var "min_click" (did you mean "min_clicks"?)`},
-		{"ref in an untaken branch is still checked", "select 1\n{{ if false }}{{ ref \"nope\" }}{{ end }}", `models/m.sql:2:17: unknown ref "nope"`},
+		{"unknown var", "select {{ var \"min_click\" }}", `models/m.sql:1:11: unknown var "min_click" (did you mean "min_clicks"?)`},
+		{"ref in an untaken branch is still checked", "select 1\n{{ if false }}{{ ref \"nope\" }}{{ end }}", `models/m.sql:2:18: unknown ref "nope"`},
 		{"unknown function", "select 1\n\n{{ reff \"x\" }}", `models/m.sql:3: unknown template function "reff" (did you mean "ref"?)`},
 		{"syntax", "select {{ ref \"x\" ", `models/m.sql:1: unclosed action`},
-		{"dynamic ref", "select * from {{ ref (var \"min_clicks\") }}", `models/m.sql:1:17: ref takes a quoted name`},
+		{"dynamic ref", "select * from {{ ref (var \"min_clicks\") }}", `models/m.sql:1:18: ref takes a quoted name`},
 		{"self ref", "select * from {{ ref \"m\" }}", `model m refers to itself: use {{ this }}`},
-		{"front matter keeps line numbers", "/*---\ntags = [\"a\"]\n---*/\nselect *\nfrom {{ ref \"nope\" }}", `models/m.sql:5:8: unknown ref "nope"`},
+		{"front matter keeps line numbers", "/*---\ntags = [\"a\"]\n---*/\nselect *\nfrom {{ ref \"nope\" }}", `models/m.sql:5:9: unknown ref "nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

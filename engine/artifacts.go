@@ -4,11 +4,15 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/etl-dev/etl/compiler"
@@ -21,46 +25,102 @@ func CompiledPath(n *compiler.Node) string {
 	return filepath.ToSlash(filepath.Join("compiled", n.Path))
 }
 
-// WriteCompiled writes the SQL of every compiled node under targetDir.
+// WriteCompiled writes the SQL of every compiled node under targetDir. A
+// file whose SQL is unchanged since the last compile is not touched: an index
+// of content hashes (compiled/.index) says so without opening it, since on
+// many file systems opening thousands of small files costs more than
+// compiling them.
 func WriteCompiled(targetDir string, plan *compiler.Plan) error {
+	dir := filepath.Join(targetDir, "compiled")
+	indexPath := filepath.Join(dir, ".index")
+	index := readIndex(indexPath)
 	all := append(append([]*compiler.Compiled(nil), plan.Nodes...), plan.Tests...)
+	type job struct {
+		path string
+		sql  string
+	}
+	var jobs []job
+	changed := false
+	for _, cn := range all {
+		if cn.SQL == "" {
+			continue
+		}
+		rel := CompiledPath(cn.Node)
+		h := hashString(cn.SQL)
+		if old, ok := index[rel]; ok && old == h {
+			continue
+		}
+		index[rel] = h
+		changed = true
+		jobs = append(jobs, job{filepath.Join(targetDir, rel), cn.SQL + "\n"})
+	}
+	if !changed {
+		return nil
+	}
 	var mu sync.Mutex
 	made := map[string]bool{}
-	errs := make([]error, len(all))
-	project.Parallel(len(all), func(i int) {
-		cn := all[i]
-		if cn.SQL == "" {
-			return
-		}
-		path := filepath.Join(targetDir, CompiledPath(cn.Node))
-		dir := filepath.Dir(path)
+	errs := make([]error, len(jobs))
+	project.Parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		d := filepath.Dir(j.path)
 		mu.Lock()
-		if !made[dir] {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+		if !made[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
 				mu.Unlock()
 				errs[i] = err
 				return
 			}
-			made[dir] = true
+			made[d] = true
 		}
 		mu.Unlock()
-		errs[i] = writeIfChanged(path, []byte(cn.SQL+"\n"))
+		errs[i] = os.WriteFile(j.path, []byte(j.sql), 0o644)
 	})
-	for _, err := range errs {
-		if err != nil {
-			return fmt.Errorf("write compiled sql: %w", err)
-		}
+	if err := errors.Join(errs...); err != nil {
+		// Forget the index so that the next compile rewrites everything.
+		os.Remove(indexPath)
+		return fmt.Errorf("write compiled sql: %w", err)
 	}
-	return nil
+	return writeIndex(indexPath, index)
 }
 
-// writeIfChanged leaves a file alone when it already holds data, so that a
-// recompile keeps modification times and costs reads instead of writes.
-func writeIfChanged(path string, data []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil
+func hashString(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+func readIndex(path string) map[string]uint64 {
+	index := map[string]uint64{}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return index
 	}
-	return writeAtomic(path, data)
+	for _, line := range strings.Split(string(data), "\n") {
+		h, rel, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseUint(h, 16, 64); err == nil {
+			index[rel] = n
+		}
+	}
+	return index
+}
+
+func writeIndex(path string, index map[string]uint64) error {
+	keys := make([]string, 0, len(index))
+	for k := range index {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(strconv.FormatUint(index[k], 16))
+		b.WriteByte(' ')
+		b.WriteString(k)
+		b.WriteByte('\n')
+	}
+	return writeAtomic(path, []byte(b.String()))
 }
 
 // writeAtomic writes data to a temporary file beside path and renames it
@@ -82,12 +142,12 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// WriteJSON writes v as indented JSON to targetDir/name, atomically.
+// WriteJSON writes v as JSON to targetDir/name, atomically.
 func WriteJSON(targetDir, name string, v any) error {
 	if err := os.MkdirAll(targetDir, 0o755); err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}

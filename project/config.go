@@ -130,7 +130,17 @@ type Test struct {
 	Expression string
 	Min, Max   *int64
 	File       string
-	Line       int
+
+	doc  *doc // where the test is declared; its line is found on demand
+	path string
+}
+
+// Line is the line of the test's [[tests]] table in File.
+func (t Test) Line() int {
+	if t.doc == nil {
+		return 0
+	}
+	return t.doc.line(t.path)
 }
 
 // TestTypes lists the data test types.

@@ -227,7 +227,7 @@ func decodeTests(t table) *[]Test {
 	tests := make([]Test, 0, len(list))
 	for _, tt := range list {
 		tt.keys(testKeys...)
-		test := Test{File: tt.doc.path, Line: tt.doc.line(tt.path), Severity: "error"}
+		test := Test{File: tt.doc.path, doc: tt.doc, path: tt.path, Severity: "error"}
 		typ := tt.oneOf("type", TestTypes...)
 		if typ == nil {
 			if !tt.has("type") {

@@ -345,6 +345,8 @@ type modelFile struct {
 	sql   string
 	front *doc
 	fm    map[string]any
+	cfg   modelLayer // what the file's own config says
+	errs  ErrorList
 	err   error
 }
 
@@ -382,17 +384,22 @@ func (p *Project) loadModels(layers []*layer, errs *ErrorList) {
 	}
 	p.checkFolders(layers, dirs, errs)
 
-	Parallel(len(files), func(i int) {
+	// Reading and decoding each file is independent: do it on every CPU, with
+	// more workers than CPUs since most of the time is spent in the kernel.
+	parallelIO(len(files), func(i int) {
 		f := files[i]
-		f.data, f.err = os.ReadFile(filepath.Join(p.Root, f.rel))
+		f.data, f.err = readFile(filepath.Join(p.Root, f.rel))
 		if f.err != nil {
 			return
 		}
 		if f.ext == ".toml" {
 			f.front, f.fm, f.err = parseDoc(f.rel, f.data, 0)
-			return
+		} else {
+			f.sql, f.front, f.fm, f.err = splitFrontMatter(f.rel, f.data)
 		}
-		f.sql, f.front, f.fm, f.err = splitFrontMatter(f.rel, f.data)
+		if f.err == nil && f.fm != nil {
+			f.cfg = decodeModel(table{doc: f.front, m: f.fm, errs: &f.errs})
+		}
 	})
 
 	// Pair each .sql with its sibling .toml, and find duplicate names.
@@ -404,6 +411,7 @@ func (p *Project) loadModels(layers []*layer, errs *ErrorList) {
 			*errs = append(*errs, f.err)
 			continue
 		}
+		*errs = append(*errs, f.errs...)
 		pr := byName[f.stem]
 		if pr == nil {
 			pr = &pair{}
@@ -443,10 +451,10 @@ func (p *Project) loadModels(layers []*layer, errs *ErrorList) {
 			l.models.chain(main.dir, &cfg)
 		}
 		if pr.cfg != nil {
-			cfg.apply(decodeModel(table{doc: pr.cfg.front, m: pr.cfg.fm, errs: errs}))
+			cfg.apply(pr.cfg.cfg)
 		}
 		if pr.sql != nil && pr.sql.fm != nil {
-			cfg.apply(decodeModel(table{doc: pr.sql.front, m: pr.sql.fm, errs: errs}))
+			cfg.apply(pr.sql.cfg)
 		}
 		for _, l := range layers[1:] {
 			l.models.chain(main.dir, &cfg)
@@ -642,12 +650,21 @@ func (p *Project) loadSeedsAndTests(errs *ErrorList) {
 	sort.Slice(p.Tests, func(i, j int) bool { return p.Tests[i].Name < p.Tests[j].Name })
 }
 
+// parallelIO is Parallel for work that waits on the file system.
+func parallelIO(n int, fn func(i int)) {
+	parallelN(n, 4*runtime.GOMAXPROCS(0), fn)
+}
+
 // Parallel runs fn for 0..n-1 on every CPU, in chunks so that scheduling
 // costs nothing next to the work.
 func Parallel(n int, fn func(i int)) {
+	parallelN(n, runtime.GOMAXPROCS(0), fn)
+}
+
+func parallelN(n, workers int, fn func(i int)) {
 	const chunk = 32
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g.SetLimit(workers)
 	for lo := 0; lo < n; lo += chunk {
 		g.Go(func() error {
 			for i := lo; i < min(lo+chunk, n); i++ {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -45,6 +46,15 @@ type globals struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	now        func() time.Time
+
+	stopProfile func()
+}
+
+func (g *globals) stop() {
+	if g.stopProfile != nil {
+		g.stopProfile()
+		g.stopProfile = nil
+	}
 }
 
 // run builds the command tree and runs it; only main calls os.Exit.
@@ -55,6 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
+	g.stop()
 	if err == nil {
 		return exitOK
 	}
@@ -109,6 +120,21 @@ A scheduled run:
 	pf.StringArrayVar(&g.vars, "var", nil, "set a template var, NAME=VALUE (repeatable)")
 	pf.StringArrayVar(&g.set, "set", nil, "override a config key, key=value with dotted keys as in etl_project.toml (repeatable)")
 
+	var cpuProfile string
+	pf.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to `FILE`")
+	_ = pf.MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return invalid(fmt.Errorf("--cpuprofile: %w", err))
+		}
+		g.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) { g.stop() }
 	root.AddCommand(
 		newInit(g),
 		newLs(g),
