@@ -41,8 +41,8 @@ type Node struct {
 
 	Parents []string // ids this node reads
 
-	simple *simple             // the template, when it is simple; else tmpl
-	mu     sync.Mutex         // held by a render of tmpl: its funcs call cur
+	simple *simple    // the template, when it is simple; else tmpl
+	mu     sync.Mutex // held by a render of tmpl: its funcs call cur
 	cur    *renderer
 	tmpl   *template.Template
 }

@@ -13,6 +13,10 @@ type Graph struct {
 	index    map[string]int
 	parents  [][]int
 	children [][]int
+
+	order    []string // computed once edges are in
+	orderErr error
+	ordered  bool
 }
 
 // NewGraph returns a graph of the given node ids, sorted so that every walk
@@ -31,6 +35,7 @@ func NewGraph(ids []string) *Graph {
 
 // Edge records that to depends on from. Repeated edges are kept once.
 func (g *Graph) Edge(from, to string) {
+	g.ordered = false
 	f, t := g.index[from], g.index[to]
 	for _, p := range g.parents[t] {
 		if p == f {
@@ -64,8 +69,16 @@ func (g *Graph) names(idx []int) []string {
 
 // Order returns the nodes in build order: every node after its parents,
 // ties broken by id so the order is the same on every run. It fails with
-// every cycle when the graph has any.
+// every cycle when the graph has any. The order is computed once.
 func (g *Graph) Order() ([]string, error) {
+	if !g.ordered {
+		g.order, g.orderErr = g.sort()
+		g.ordered = true
+	}
+	return g.order, g.orderErr
+}
+
+func (g *Graph) sort() ([]string, error) {
 	if cycles := g.Cycles(); len(cycles) > 0 {
 		msgs := make([]string, len(cycles))
 		for i, c := range cycles {

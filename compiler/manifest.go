@@ -3,6 +3,8 @@ package compiler
 import (
 	"sort"
 	"time"
+
+	"github.com/etl-dev/etl/project"
 )
 
 // Manifest is target/manifest.json: every node of the project with its
@@ -79,37 +81,43 @@ func (c *Compiler) Manifest(plan *Plan, version string, compiledPath func(*Node)
 		all = append(all, n)
 	}
 	all = append(all, c.Tests...)
-	for _, n := range all {
-		mn := &ManifestNode{Kind: n.Kind, Name: n.Name, Path: n.Path, DependsOn: append([]string{}, n.Parents...)}
-		sort.Strings(mn.DependsOn)
-		if mdl := n.Model; mdl != nil {
-			cfg := mdl.Config
-			mc := &ManifestConfig{
-				Materialized: cfg.Materialized, TimeColumn: cfg.TimeColumn, PartitionBy: cfg.PartitionBy,
-				UniqueKey: cfg.UniqueKey, Tags: cfg.Tags, Transform: cfg.Transform,
-				Grain: mdl.Window.Grain, Delay: mdl.Window.Delay.String(), Lookback: mdl.Window.Lookback,
-				Timezone: mdl.Window.Timezone, Tests: len(cfg.Tests),
-			}
-			if cfg.Materialized == "incremental" {
-				mc.Strategy = cfg.Strategy
-			}
-			if !mdl.Start.IsZero() {
-				mc.Start = mdl.Start.Format("2006-01-02")
-			}
-			mn.Config = mc
-		}
-		if s := n.Source; s != nil {
-			mn.Config = &ManifestConfig{Format: s.Format, SourcePath: s.Path, TimeColumn: s.TimeColumn, TimePartition: s.TimePartition, Tests: len(s.Tests)}
-		}
-		if cn := compiled[n.ID]; cn != nil {
-			if !cn.Window.IsZero() {
-				mn.Window = &ManifestWindow{Start: cn.Window.Start.Format(time.RFC3339), End: cn.Window.End.Format(time.RFC3339)}
-			}
-			if cn.SQL != "" && compiledPath != nil {
-				mn.CompiledPath = compiledPath(n)
-			}
-		}
-		m.Nodes[n.ID] = mn
+	nodes := make([]*ManifestNode, len(all))
+	project.Parallel(len(all), func(i int) { nodes[i] = manifestNode(all[i], compiled[all[i].ID], compiledPath) })
+	for i, n := range all {
+		m.Nodes[n.ID] = nodes[i]
 	}
 	return m
+}
+
+func manifestNode(n *Node, cn *Compiled, compiledPath func(*Node) string) *ManifestNode {
+	mn := &ManifestNode{Kind: n.Kind, Name: n.Name, Path: n.Path, DependsOn: append([]string{}, n.Parents...)}
+	sort.Strings(mn.DependsOn)
+	if mdl := n.Model; mdl != nil {
+		cfg := mdl.Config
+		mc := &ManifestConfig{
+			Materialized: cfg.Materialized, TimeColumn: cfg.TimeColumn, PartitionBy: cfg.PartitionBy,
+			UniqueKey: cfg.UniqueKey, Tags: cfg.Tags, Transform: cfg.Transform,
+			Grain: mdl.Window.Grain, Delay: mdl.Window.Delay.String(), Lookback: mdl.Window.Lookback,
+			Timezone: mdl.Window.Timezone, Tests: len(cfg.Tests),
+		}
+		if cfg.Materialized == "incremental" {
+			mc.Strategy = cfg.Strategy
+		}
+		if !mdl.Start.IsZero() {
+			mc.Start = mdl.Start.Format("2006-01-02")
+		}
+		mn.Config = mc
+	}
+	if s := n.Source; s != nil {
+		mn.Config = &ManifestConfig{Format: s.Format, SourcePath: s.Path, TimeColumn: s.TimeColumn, TimePartition: s.TimePartition, Tests: len(s.Tests)}
+	}
+	if cn != nil {
+		if !cn.Window.IsZero() {
+			mn.Window = &ManifestWindow{Start: cn.Window.Start.Format(time.RFC3339), End: cn.Window.End.Format(time.RFC3339)}
+		}
+		if cn.SQL != "" && compiledPath != nil {
+			mn.CompiledPath = compiledPath(n)
+		}
+	}
+	return mn
 }

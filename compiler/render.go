@@ -2,10 +2,10 @@ package compiler
 
 import (
 	"fmt"
-	"sync"
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 

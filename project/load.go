@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -351,56 +352,12 @@ type modelFile struct {
 }
 
 func (p *Project) loadModels(layers []*layer, errs *ErrorList) {
-	modelsDir := filepath.Join(p.Root, "models")
-	var files []*modelFile
-	dirs := map[string]bool{"": true}
-	err := filepath.WalkDir(modelsDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && path == modelsDir {
-				return fs.SkipAll
-			}
-			return err
-		}
-		rel, _ := filepath.Rel(p.Root, path)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") && path != modelsDir {
-				return fs.SkipDir
-			}
-			dirs[strings.TrimPrefix(strings.TrimPrefix(rel, "models"), "/")] = true
-			return nil
-		}
-		ext := filepath.Ext(d.Name())
-		if ext != ".sql" && ext != ".toml" || strings.HasPrefix(d.Name(), ".") {
-			return nil
-		}
-		dir := strings.TrimPrefix(strings.TrimPrefix(filepath.ToSlash(filepath.Dir(rel)), "models"), "/")
-		files = append(files, &modelFile{rel: rel, stem: strings.TrimSuffix(d.Name(), ext), dir: dir, ext: ext})
-		return nil
-	})
+	files, dirs, err := p.scanModels()
 	if err != nil {
 		*errs = append(*errs, err)
 		return
 	}
 	p.checkFolders(layers, dirs, errs)
-
-	// Reading and decoding each file is independent: do it on every CPU, with
-	// more workers than CPUs since most of the time is spent in the kernel.
-	parallelIO(len(files), func(i int) {
-		f := files[i]
-		f.data, f.err = readFile(filepath.Join(p.Root, f.rel))
-		if f.err != nil {
-			return
-		}
-		if f.ext == ".toml" {
-			f.front, f.fm, f.err = parseDoc(f.rel, f.data, 0)
-		} else {
-			f.sql, f.front, f.fm, f.err = splitFrontMatter(f.rel, f.data)
-		}
-		if f.err == nil && f.fm != nil {
-			f.cfg = decodeModel(table{doc: f.front, m: f.fm, errs: &f.errs})
-		}
-	})
 
 	// Pair each .sql with its sibling .toml, and find duplicate names.
 	type pair struct{ sql, cfg *modelFile }
@@ -469,6 +426,84 @@ func (p *Project) loadModels(layers []*layer, errs *ErrorList) {
 		}
 		p.resolveModel(m, cfg, pr.sql == nil, errs)
 		p.Models[name] = m
+	}
+}
+
+// scanModels walks models/ and reads and decodes every .sql and .toml file.
+// Folders are listed and files read concurrently, with more workers than
+// CPUs since most of the time is spent waiting on the kernel.
+func (p *Project) scanModels() ([]*modelFile, map[string]bool, error) {
+	var (
+		mu    sync.Mutex
+		files []*modelFile
+		dirs  = map[string]bool{}
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, 4*runtime.GOMAXPROCS(0))
+		errs  []error
+	)
+	var visit func(dir string) // dir relative to models/, "" for the top
+	visit = func(dir string) {
+		defer wg.Done()
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		entries, err := os.ReadDir(filepath.Join(p.Root, "models", filepath.FromSlash(dir)))
+		if err != nil {
+			if !(dir == "" && errors.Is(err, fs.ErrNotExist)) {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+			return
+		}
+		mu.Lock()
+		dirs[dir] = true
+		mu.Unlock()
+		var mine []*modelFile
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			if e.IsDir() {
+				wg.Add(1)
+				go visit(join2(dir, name))
+				continue
+			}
+			ext := filepath.Ext(name)
+			if ext != ".sql" && ext != ".toml" {
+				continue
+			}
+			f := &modelFile{rel: "models/" + join2(dir, name), stem: strings.TrimSuffix(name, ext), dir: dir, ext: ext}
+			p.readModel(f)
+			mine = append(mine, f)
+		}
+		mu.Lock()
+		files = append(files, mine...)
+		mu.Unlock()
+	}
+	wg.Add(1)
+	visit("")
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	return files, dirs, nil
+}
+
+// readModel reads a model file and decodes its own config.
+func (p *Project) readModel(f *modelFile) {
+	f.data, f.err = readFile(filepath.Join(p.Root, filepath.FromSlash(f.rel)))
+	if f.err != nil {
+		return
+	}
+	if f.ext == ".toml" {
+		f.front, f.fm, f.err = parseDoc(f.rel, f.data, 0)
+	} else {
+		f.sql, f.front, f.fm, f.err = splitFrontMatter(f.rel, f.data)
+	}
+	if f.err == nil && f.fm != nil {
+		f.cfg = decodeModel(table{doc: f.front, m: f.fm, errs: &f.errs})
 	}
 }
 
@@ -648,11 +683,6 @@ func (p *Project) loadSeedsAndTests(errs *ErrorList) {
 	})
 	walk("tests", ".toml", func(rel, stem string) { p.Units = append(p.Units, rel) })
 	sort.Slice(p.Tests, func(i, j int) bool { return p.Tests[i].Name < p.Tests[j].Name })
-}
-
-// parallelIO is Parallel for work that waits on the file system.
-func parallelIO(n int, fn func(i int)) {
-	parallelN(n, 4*runtime.GOMAXPROCS(0), fn)
 }
 
 // Parallel runs fn for 0..n-1 on every CPU, in chunks so that scheduling

