@@ -191,7 +191,7 @@ func (r *renderer) relation(fn, name string) (string, error) {
 	switch target.Kind {
 	case KindSource:
 		s := target.Source
-		pattern, hive := sourcePattern(s)
+		pattern, hive := SourcePattern(s)
 		rel = r.c.d.Scan(pattern, s.Format, hive)
 		if filter && s.TimePartition != "" {
 			preds = append(preds, r.dateRange(s.TimePartition))
@@ -249,35 +249,40 @@ func (r *renderer) inline(target *Node) (string, error) {
 
 // timeRange is the window predicate on a time column of the given kind.
 func (r *renderer) timeRange(col string, kind Kind) string {
-	q := r.c.d.Quote(col)
-	switch kind {
-	case KindDate:
-		return r.dateRange(col)
-	case KindTimestamp:
-		return fmt.Sprintf("%s >= %s and %s < %s", q, r.c.d.UTCTimestamp(r.w.Start), q, r.c.d.UTCTimestamp(r.w.End))
-	default:
-		return fmt.Sprintf("%s >= %s and %s < %s", q, r.c.d.Timestamp(r.w.Start), q, r.c.d.Timestamp(r.w.End))
-	}
+	return TimePredicate(r.c.d, col, kind, r.w)
 }
 
-// dateRange covers every local date the window touches: exact for day and
-// coarser grains; the whole day for an hourly window.
+// dateRange is the window predicate on a column holding local dates.
 func (r *renderer) dateRange(col string) string {
-	q := r.c.d.Quote(col)
-	start := Floor(r.w.Start, "day", r.w.Start.Location())
-	end := Floor(r.w.End, "day", r.w.End.Location())
-	if end.Before(r.w.End) {
-		end = AddGrains(end, "day", 1)
+	return TimePredicate(r.c.d, col, KindDate, r.w)
+}
+
+// TimePredicate is the SQL condition that a column of the given kind lies in
+// the window w. A date column covers every local date the window touches:
+// exactly the window for day and coarser grains; the whole day for an hour.
+func TimePredicate(d Dialect, col string, kind Kind, w Window) string {
+	q := d.Quote(col)
+	switch kind {
+	case KindDate:
+		start := Floor(w.Start, "day", w.Start.Location())
+		end := Floor(w.End, "day", w.End.Location())
+		if end.Before(w.End) {
+			end = AddGrains(end, "day", 1)
+		}
+		return fmt.Sprintf("%s >= %s and %s < %s", q, d.Date(start), q, d.Date(end))
+	case KindTimestamp:
+		return fmt.Sprintf("%s >= %s and %s < %s", q, d.UTCTimestamp(w.Start), q, d.UTCTimestamp(w.End))
+	default:
+		return fmt.Sprintf("%s >= %s and %s < %s", q, d.Timestamp(w.Start), q, d.Timestamp(w.End))
 	}
-	return fmt.Sprintf("%s >= %s and %s < %s", q, r.c.d.Date(start), q, r.c.d.Date(end))
 }
 
 var globChars = regexp.MustCompile(`[*?\[{]`)
 
-// sourcePattern returns the file pattern of a source: a glob or a file as
+// SourcePattern returns the file pattern of a source: a glob or a file as
 // written; a folder becomes every file of the format below it, read with
 // hive partitioning.
-func sourcePattern(s *project.Source) (string, bool) {
+func SourcePattern(s *project.Source) (string, bool) {
 	if globChars.MatchString(s.Path) {
 		return s.Path, strings.Contains(s.Path, "**") || s.TimePartition != ""
 	}

@@ -61,7 +61,7 @@ path = "raw/users.csv"
 			want: []string{
 				`(select * from "tbl" where "day" >= DATE '2026-11-24' and "day" < DATE '2026-11-25')`,
 				`, "stg", read_parquet('`,
-				`raw/events/**/*.parquet', hive_partitioning = true, union_by_name = true)`,
+				`raw/events/**/*.parquet', hive_partitioning = true)`,
 			},
 		},
 		{

@@ -29,7 +29,9 @@ func (Dialect) Date(t time.Time) string {
 	return "DATE '" + t.Format("2006-01-02") + "'"
 }
 
-// Scan returns a table function reading the files matching pattern.
+// Scan returns a table function reading the files matching pattern. It does
+// not union by name: that reads every file's footer when the query is bound,
+// before partitions are pruned, so a query of one day would open a year.
 func (Dialect) Scan(pattern, format string, hive bool) string {
 	fn := map[string]string{"csv": "read_csv", "json": "read_json"}[format]
 	if fn == "" {
@@ -38,9 +40,6 @@ func (Dialect) Scan(pattern, format string, hive bool) string {
 	opts := ""
 	if hive {
 		opts = ", hive_partitioning = true"
-	}
-	if format == "parquet" || format == "" {
-		opts += ", union_by_name = true"
 	}
 	return fmt.Sprintf("%s(%s%s)", fn, stringLiteral(pattern), opts)
 }

@@ -7,6 +7,6 @@ select
     coalesce(referrer, 'direct') as referrer,
     country,
     device
-from read_parquet('$PROJECT/raw/events/**/*.parquet', hive_partitioning = true, union_by_name = true)
+from read_parquet('$PROJECT/raw/events/**/*.parquet', hive_partitioning = true)
 where user_agent not like '%bot%'
 

@@ -15,7 +15,7 @@ select
     coalesce(referrer, 'direct') as referrer,
     country,
     device
-from (select * from read_parquet('$PROJECT/raw/events/**/*.parquet', hive_partitioning = true, union_by_name = true) where "dt" >= DATE '2026-11-24' and "dt" < DATE '2026-11-25' and "event_ts" >= TIMESTAMPTZ '2026-11-24 00:00:00+00:00' and "event_ts" < TIMESTAMPTZ '2026-11-25 00:00:00+00:00')
+from (select * from read_parquet('$PROJECT/raw/events/**/*.parquet', hive_partitioning = true) where "dt" >= DATE '2026-11-24' and "dt" < DATE '2026-11-25' and "event_ts" >= TIMESTAMPTZ '2026-11-24 00:00:00+00:00' and "event_ts" < TIMESTAMPTZ '2026-11-25 00:00:00+00:00')
 where user_agent not like '%bot%'
 ) where "event_ts" >= TIMESTAMPTZ '2026-11-24 00:00:00+00:00' and "event_ts" < TIMESTAMPTZ '2026-11-25 00:00:00+00:00')
     group by user_id

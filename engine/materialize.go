@@ -1,0 +1,464 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/etl-dev/etl/compiler"
+	"github.com/etl-dev/etl/project"
+)
+
+// ModelError is a model that failed, with the file to look at.
+type ModelError struct {
+	Model, Path string
+	Err         error
+}
+
+func (e *ModelError) Error() string {
+	return fmt.Sprintf("model %s (%s): %v", e.Model, e.Path, e.Err)
+}
+
+func (e *ModelError) Unwrap() error { return e.Err }
+
+// execute builds one node: every window of an incremental model, or the
+// whole of a view, table or seed.
+func (r *runner) execute(ctx context.Context, n *compiler.Node) *Result {
+	s, err := r.a.Session(ctx)
+	if err != nil {
+		return r.fail(n, compiler.Window{}, time.Now(), err)
+	}
+	defer s.Close()
+	m := n.Model
+	switch {
+	case n.Seed != nil:
+		return r.table(ctx, s, n, fmt.Sprintf("SELECT * FROM %s", r.d.Scan(filepath.Join(r.p.Root, n.Seed.Path), "csv", false)))
+	case m.Config.Transform != "":
+		return r.fail(n, compiler.Window{}, time.Now(), fmt.Errorf("Go transform %q: Go transforms are not available in this version yet", m.Config.Transform))
+	case m.Config.Materialized == project.View:
+		return r.view(ctx, s, n)
+	case m.Config.Materialized == project.Table:
+		w := r.c.Window(n.ID, r.opts.Trigger)
+		sql, err := r.c.Render(n.ID, w, r.renderOptions(ctx, s, n))
+		if err != nil {
+			return r.fail(n, w, time.Now(), err)
+		}
+		return r.table(ctx, s, n, sql)
+	default:
+		return r.incremental(ctx, s, n)
+	}
+}
+
+func (r *runner) fail(n *compiler.Node, w compiler.Window, start time.Time, err error) *Result {
+	var fe *project.FileError
+	if !errorsAs(err, &fe) {
+		err = &ModelError{Model: n.Name, Path: n.Path, Err: err}
+	}
+	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusError, Window: windowJSON(w),
+		Seconds: time.Since(start).Seconds(), Error: err.Error()}
+	r.prog.node(res, w)
+	return res
+}
+
+func (r *runner) renderOptions(ctx context.Context, s Session, n *compiler.Node) compiler.Options {
+	return compiler.Options{
+		Trigger:     r.opts.Trigger,
+		FullRefresh: r.opts.FullRefresh,
+		Kinds:       r.kindsFor(ctx, s, n),
+		Existing:    r.exists,
+	}
+}
+
+// kindsFor finds the type of the time column of every window-filterable
+// ancestor of n, so that window predicates compare like with like.
+func (r *runner) kindsFor(ctx context.Context, s Session, n *compiler.Node) map[string]compiler.Kind {
+	out := map[string]compiler.Kind{}
+	seen := map[string]bool{}
+	stack := append([]string(nil), n.Parents...)
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		p := r.c.Nodes[id]
+		var col, rel string
+		switch {
+		case p.Source != nil && p.Source.TimeColumn != "":
+			col = p.Source.TimeColumn
+			pattern, hive := compiler.SourcePattern(p.Source)
+			rel = r.d.Scan(pattern, p.Source.Format, hive)
+		case p.Model != nil && p.Model.Config.TimeColumn != "":
+			col, rel = p.Model.Config.TimeColumn, r.d.Quote(p.Name)
+			if p.Model.Config.Materialized == project.View {
+				stack = append(stack, p.Parents...) // inlined: its inputs are filtered too
+			}
+		default:
+			continue
+		}
+		out[id] = r.kind(ctx, s, id, col, rel)
+	}
+	return out
+}
+
+func (r *runner) kind(ctx context.Context, s Session, id, col, rel string) compiler.Kind {
+	r.mu.Lock()
+	k, ok := r.kinds[id]
+	r.mu.Unlock()
+	if ok {
+		return k
+	}
+	cols, err := s.Describe(ctx, fmt.Sprintf("SELECT %s FROM %s", r.d.Quote(col), rel))
+	if err != nil || len(cols) != 1 {
+		return compiler.KindUnknown
+	}
+	r.mu.Lock()
+	r.kinds[id] = cols[0].Kind
+	r.mu.Unlock()
+	return cols[0].Kind
+}
+
+func (r *runner) forgetKind(id string) {
+	r.mu.Lock()
+	delete(r.kinds, id)
+	r.mu.Unlock()
+}
+
+func (r *runner) view(ctx context.Context, s Session, n *compiler.Node) *Result {
+	start := time.Now()
+	w := r.c.Window(n.ID, r.opts.Trigger)
+	sql, err := r.c.Render(n.ID, w, r.renderOptions(ctx, s, n))
+	if err != nil {
+		return r.fail(n, w, start, err)
+	}
+	if err := s.CreateView(ctx, n.Name, sql); err != nil {
+		return r.fail(n, w, start, err)
+	}
+	r.setView(n.Name, sql)
+	r.forgetKind(n.ID)
+	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess, Seconds: time.Since(start).Seconds()}
+	r.prog.node(res, compiler.Window{})
+	return res
+}
+
+// table rebuilds a whole dataset and swaps it in.
+func (r *runner) table(ctx context.Context, s Session, n *compiler.Node, sql string) *Result {
+	start := time.Now()
+	p := newPaths(r.p.DataDir, n.Name)
+	l, err := r.lock(p)
+	if err != nil {
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	defer l.release()
+	var partitionBy []string
+	if n.Model != nil {
+		partitionBy = n.Model.Config.PartitionBy
+		if err := s.SetTimeZone(ctx, n.Model.Window.Timezone); err != nil {
+			return r.fail(n, compiler.Window{}, start, err)
+		}
+	}
+	cols, err := s.Describe(ctx, sql)
+	if err != nil {
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	newRoot := p.newData(r.run)
+	rows, err := s.WriteParquet(ctx, sql, newRoot, partitionBy)
+	if err != nil {
+		os.RemoveAll(p.staging(r.run))
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	if err := os.MkdirAll(newRoot, 0o755); err != nil {
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	staged, _ := leafDirs(newRoot, len(partitionBy) > 0)
+	if err := commit(p, r.run, []string{""}, nil, r.ledger); err != nil {
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	if err := r.refreshView(ctx, s, n, cols); err != nil {
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	r.forgetKind(n.ID)
+	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess, Rows: rows, Partitions: len(staged), Seconds: time.Since(start).Seconds()}
+	r.prog.node(res, compiler.Window{})
+	return res
+}
+
+func (r *runner) lock(p paths) (*lock, error) {
+	l, err := acquire(p, "etl "+r.opts.Command+" run "+r.run)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := recoverModel(p, r.ledger); err != nil {
+		l.release()
+		return nil, err
+	}
+	return l, nil
+}
+
+// incremental builds each window of the model in turn. The node's result
+// adds up its windows; the first failing window stops it.
+func (r *runner) incremental(ctx context.Context, s Session, n *compiler.Node) *Result {
+	start := time.Now()
+	m := n.Model
+	p := newPaths(r.p.DataDir, n.Name)
+	l, err := r.lock(p)
+	if err != nil {
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	defer l.release()
+	if err := s.SetTimeZone(ctx, m.Window.Timezone); err != nil {
+		return r.fail(n, compiler.Window{}, start, err)
+	}
+	total := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess}
+	windows := r.windows(m)
+	if len(windows) == 0 {
+		total.Warnings = append(total.Warnings, "no whole window inside the range")
+		r.prog.node(total, compiler.Window{})
+		return total
+	}
+	for _, w := range windows {
+		ws := time.Now()
+		res, err := r.window(ctx, s, n, p, w)
+		if err != nil {
+			return r.fail(n, w, ws, err)
+		}
+		res.Seconds = time.Since(ws).Seconds()
+		r.prog.node(res, w)
+		total.Rows += res.Rows
+		total.Dropped += res.Dropped
+		total.Partitions += res.Partitions
+		total.Warnings = append(total.Warnings, res.Warnings...)
+		if total.Window == nil {
+			total.Window = res.Window
+		} else {
+			total.Window.End = res.Window.End
+		}
+	}
+	total.Seconds = time.Since(start).Seconds()
+	if len(total.Warnings) > 0 {
+		total.Status = StatusWarn
+	}
+	return total
+}
+
+// window builds one window of an incremental model: run the model into a
+// temporary table, drop what lies outside the window, write the affected
+// partitions beside the dataset, and commit them.
+func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p paths, w compiler.Window) (*Result, error) {
+	m := n.Model
+	opts := r.renderOptions(ctx, s, n)
+	if r.opts.FullRefresh {
+		opts.Existing = func(string) bool { return false }
+	}
+	sql, err := r.c.Render(n.ID, w, opts)
+	if err != nil {
+		return nil, err
+	}
+	tmp := "etl_new_" + n.Name
+	total, err := s.Materialize(ctx, tmp, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Drop(context.Background(), tmp)
+	cols, err := s.Describe(ctx, "SELECT * FROM "+r.d.Quote(tmp))
+	if err != nil {
+		return nil, err
+	}
+	kind, ok := compiler.KindUnknown, false
+	for _, c := range cols {
+		if c.Name == m.Config.TimeColumn {
+			kind, ok = c.Kind, true
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("the model's output has no column %q, its time_column: select it, or change time_column", m.Config.TimeColumn)
+	}
+	pred := compiler.TimePredicate(r.d, m.Config.TimeColumn, kind, w)
+	newRows := fmt.Sprintf("SELECT * FROM %s WHERE %s", r.d.Quote(tmp), pred)
+	kept, err := count(ctx, s, newRows)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess, Window: windowJSON(w), Dropped: total - kept}
+	if res.Dropped > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d rows outside the window %s were dropped", res.Dropped, w))
+	}
+
+	partitioned := len(m.Config.PartitionBy) > 0
+	existing := hasParquet(p.dataset) && !r.opts.FullRefresh
+	var query string
+	var affected []string // partitions of the live dataset that the commit replaces
+	switch {
+	case !existing:
+		query = newRows
+		if !partitioned || r.opts.FullRefresh {
+			affected = []string{""}
+		}
+	case m.Config.Strategy == project.Merge:
+		query, affected, err = r.mergeQuery(ctx, s, m, p, tmp, pred, newRows, partitioned)
+	default:
+		query, affected, err = r.overwriteQuery(ctx, s, p, pred, newRows, partitioned)
+	}
+	if err != nil {
+		return nil, err
+	}
+	newRoot := p.newData(r.run)
+	if _, err := os.Stat(newRoot); err == nil {
+		os.RemoveAll(newRoot) // an earlier window of this run left it
+	}
+	rootDataset := len(affected) == 1 && affected[0] == ""
+	partitionBy := m.Config.PartitionBy
+	if _, err := s.WriteParquet(ctx, query, newRoot, partitionBy); err != nil {
+		os.RemoveAll(p.staging(r.run))
+		return nil, err
+	}
+	if err := os.MkdirAll(newRoot, 0o755); err != nil {
+		return nil, err
+	}
+	staged, err := leafDirs(newRoot, partitioned)
+	if err != nil {
+		return nil, err
+	}
+	rels := affected
+	if !rootDataset {
+		rels = union(affected, staged)
+	}
+	res.Rows = kept
+	res.Partitions = len(staged)
+	record := &LedgerEntry{Model: n.Name, Start: w.Start, End: w.End, Rows: kept, Run: r.run, BuiltAt: time.Now().UTC(), Trigger: r.opts.Trigger}
+	if err := commit(p, r.run, rels, record, r.ledger); err != nil {
+		return nil, err
+	}
+	if err := r.refreshView(ctx, s, n, cols); err != nil {
+		return nil, err
+	}
+	r.forgetKind(n.ID)
+	return res, nil
+}
+
+// overwriteQuery: the window's rows are replaced. A partition holding any
+// row of the window is rewritten with its rows outside the window kept; when
+// the time column is a partition key this reads only the window's folders.
+func (r *runner) overwriteQuery(ctx context.Context, s Session, p paths, pred, newRows string, partitioned bool) (string, []string, error) {
+	if !partitioned {
+		keep := fmt.Sprintf("SELECT * FROM %s WHERE (%s) IS NOT TRUE", r.a.ReadDataset(p.dataset, nil), pred)
+		return r.a.UnionByName(keep, newRows), []string{""}, nil
+	}
+	files, err := s.Files(ctx, p.dataset, pred)
+	if err != nil {
+		return "", nil, err
+	}
+	affected := dirsOf(p.dataset, files)
+	if len(affected) == 0 {
+		return newRows, nil, nil
+	}
+	all, err := filesIn(p.dataset, affected)
+	if err != nil {
+		return "", nil, err
+	}
+	keep := fmt.Sprintf("SELECT * FROM %s WHERE (%s) IS NOT TRUE", r.a.ReadDataset(p.dataset, all), pred)
+	return r.a.UnionByName(keep, newRows), affected, nil
+}
+
+// mergeQuery: rows of the window replace the rows with the same unique key
+// wherever they are; partitions holding such a row, or receiving a new one,
+// are rewritten; the others are not touched.
+func (r *runner) mergeQuery(ctx context.Context, s Session, m *project.Model, p paths, tmp, pred, newRows string, partitioned bool) (string, []string, error) {
+	keys := make([]string, len(m.Config.UniqueKey))
+	match := make([]string, len(keys))
+	for i, k := range m.Config.UniqueKey {
+		keys[i] = r.d.Quote(k)
+		match[i] = fmt.Sprintf("n.%s = o.%s", keys[i], keys[i])
+	}
+	newKeys := fmt.Sprintf("SELECT %s FROM %s WHERE %s", strings.Join(keys, ", "), r.d.Quote(tmp), pred)
+	antiJoin := func(rel string) string {
+		return fmt.Sprintf("SELECT * FROM %s o WHERE NOT EXISTS (SELECT 1 FROM (%s) n WHERE %s)", rel, newKeys, strings.Join(match, " AND "))
+	}
+	if !partitioned {
+		return r.a.UnionByName(antiJoin(r.a.ReadDataset(p.dataset, nil)), newRows), []string{""}, nil
+	}
+	withKey, err := s.Files(ctx, p.dataset, fmt.Sprintf("(%s) IN (%s)", strings.Join(keys, ", "), newKeys))
+	if err != nil {
+		return "", nil, err
+	}
+	pcols := make([]string, len(m.Config.PartitionBy))
+	for i, c := range m.Config.PartitionBy {
+		pcols[i] = r.d.Quote(c)
+	}
+	landing, err := s.Files(ctx, p.dataset, fmt.Sprintf("(%s) IN (SELECT DISTINCT %s FROM %s WHERE %s)",
+		strings.Join(pcols, ", "), strings.Join(pcols, ", "), r.d.Quote(tmp), pred))
+	if err != nil {
+		return "", nil, err
+	}
+	affected := dirsOf(p.dataset, append(withKey, landing...))
+	if len(affected) == 0 {
+		return newRows, nil, nil
+	}
+	all, err := filesIn(p.dataset, affected)
+	if err != nil {
+		return "", nil, err
+	}
+	return r.a.UnionByName(antiJoin(r.a.ReadDataset(p.dataset, all)), newRows), affected, nil
+}
+
+func count(ctx context.Context, s Session, query string) (int64, error) {
+	rows, err := s.Query(ctx, "SELECT count(*) FROM ("+query+")")
+	if err != nil {
+		return 0, err
+	}
+	n, _ := rows.Values[0][0].(int64)
+	return n, nil
+}
+
+// dirsOf returns the partition folders, relative to dataset, of files.
+func dirsOf(dataset string, files []string) []string {
+	seen := map[string]bool{}
+	for _, f := range files {
+		rel, err := filepath.Rel(dataset, filepath.Dir(f))
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		seen[filepath.ToSlash(rel)] = true
+	}
+	out := make([]string, 0, len(seen))
+	for d := range seen {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// filesIn lists the Parquet files directly in each partition folder.
+func filesIn(dataset string, rels []string) ([]string, error) {
+	var out []string
+	for _, rel := range rels {
+		entries, err := os.ReadDir(filepath.Join(dataset, rel))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".parquet") {
+				out = append(out, filepath.Join(dataset, rel, e.Name()))
+			}
+		}
+	}
+	return out, nil
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range append(append([]string(nil), a...), b...) {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,485 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/etl-dev/etl/compiler"
+	"github.com/etl-dev/etl/project"
+)
+
+// Options say what a run does.
+type Options struct {
+	Command     string    // build | run, for messages and artifacts
+	Trigger     time.Time // the scheduler's trigger; zero in a backfill
+	Start, End  time.Time // a backfill: every window inside [Start, End)
+	FullRefresh bool      // rebuild incremental models from their start
+	Threads     int       // models run at once
+	FailFast    bool      // stop scheduling after the first failure
+	Out         io.Writer // progress
+	JSON        bool      // progress as JSON lines
+	Version     string
+}
+
+// Status of a node in a run.
+const (
+	StatusSuccess = "success"
+	StatusError   = "error"
+	StatusSkipped = "skipped"
+	StatusWarn    = "warn"
+)
+
+// Result is one node's outcome, as run_results.json holds it.
+type Result struct {
+	Node       string      `json:"unique_id"`
+	Kind       string      `json:"kind"`
+	Path       string      `json:"path"`
+	Status     string      `json:"status"`
+	Window     *WindowJSON `json:"window,omitempty"`
+	Rows       int64       `json:"rows_written"`
+	Dropped    int64       `json:"rows_dropped_outside_window"`
+	Partitions int         `json:"partitions_written"`
+	Seconds    float64     `json:"seconds"`
+	Error      string      `json:"error,omitempty"`
+	Warnings   []string    `json:"warnings,omitempty"`
+}
+
+// WindowJSON is a window in artifacts.
+type WindowJSON struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+func windowJSON(w compiler.Window) *WindowJSON {
+	if w.IsZero() {
+		return nil
+	}
+	return &WindowJSON{Start: w.Start.Format(time.RFC3339), End: w.End.Format(time.RFC3339)}
+}
+
+// Results are run_results.json.
+type Results struct {
+	Metadata struct {
+		Project     string `json:"project"`
+		Env         string `json:"env"`
+		Command     string `json:"command"`
+		Run         string `json:"run_id"`
+		Version     string `json:"etl_version"`
+		GeneratedAt string `json:"generated_at"`
+		Trigger     string `json:"trigger,omitempty"`
+	} `json:"metadata"`
+	Results []*Result `json:"results"`
+	Elapsed float64   `json:"elapsed_seconds"`
+}
+
+// Failed reports whether any node failed.
+func (r *Results) Failed() bool {
+	for _, x := range r.Results {
+		if x.Status == StatusError {
+			return true
+		}
+	}
+	return false
+}
+
+type runner struct {
+	c      *compiler.Compiler
+	p      *project.Project
+	a      Adapter
+	d      compiler.Dialect
+	opts   Options
+	run    string
+	ledger *Ledger
+	prog   *progress
+
+	mu    sync.Mutex
+	kinds map[string]compiler.Kind
+	views map[string]string // name -> query of the view each model has in the catalog
+}
+
+// Run builds the selected nodes (models and seeds; sources are skipped) in
+// DAG order and returns their results. The error is for a run that could not
+// start; a model that fails is a result.
+func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opts Options) (*Results, error) {
+	if opts.Threads < 1 {
+		opts.Threads = 1
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	r := &runner{
+		c: c, p: c.Project, a: a, d: a.Dialect(), opts: opts,
+		run:    newRunID(),
+		ledger: OpenLedger(c.Project.TargetDir),
+		kinds:  map[string]compiler.Kind{},
+		views:  map[string]string{},
+	}
+	var nodes []*compiler.Node
+	for _, id := range ids {
+		if n := c.Nodes[id]; n.Kind == compiler.KindModel || n.Kind == compiler.KindSeed {
+			nodes = append(nodes, n)
+		}
+	}
+	if err := r.check(nodes); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := r.recoverAll(); err != nil {
+		return nil, err
+	}
+	if err := r.prepare(ctx, nodes); err != nil {
+		return nil, err
+	}
+	r.prog = newProgress(opts.Out, opts.JSON, r.units(nodes))
+	r.prog.header(r.p.Name, opts, len(nodes))
+	results := r.schedule(ctx, nodes)
+
+	res := &Results{Results: results}
+	res.Metadata.Project, res.Metadata.Env, res.Metadata.Command = r.p.Name, r.p.Env, opts.Command
+	res.Metadata.Run, res.Metadata.Version = r.run, opts.Version
+	res.Metadata.GeneratedAt = time.Now().UTC().Format(time.RFC3339)
+	if !opts.Trigger.IsZero() {
+		res.Metadata.Trigger = opts.Trigger.Format(time.RFC3339)
+	}
+	if err := r.publish(ctx); err != nil {
+		r.prog.warn(fmt.Sprintf("catalog %s not updated: %v", filepath.Join(r.p.TargetDir, "catalog.duckdb"), err))
+	}
+	res.Elapsed = time.Since(start).Seconds()
+	r.prog.summary(results, time.Since(start))
+	if err := WriteJSON(r.p.TargetDir, "run_results.json", res); err != nil {
+		return res, fmt.Errorf("write run_results.json: %w", err)
+	}
+	return res, nil
+}
+
+func newRunID() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// check refuses a run that would need the wall clock or a start it lacks.
+func (r *runner) check(nodes []*compiler.Node) error {
+	backfill := !r.opts.Start.IsZero() || !r.opts.End.IsZero()
+	if backfill && (r.opts.Start.IsZero() || r.opts.End.IsZero() || !r.opts.Start.Before(r.opts.End)) {
+		return errors.New("a backfill needs --start before --end")
+	}
+	for _, n := range nodes {
+		m := n.Model
+		if m == nil || m.Config.Materialized != project.Incremental {
+			continue
+		}
+		if m.Config.Transform != "" {
+			continue
+		}
+		if r.opts.Trigger.IsZero() && !backfill {
+			return &project.FileError{Path: m.Path, Err: &compiler.NoWindowError{Model: m.Name}}
+		}
+		if r.opts.FullRefresh && m.Start.IsZero() {
+			return &project.FileError{Path: m.Path, Err: fmt.Errorf("--full-refresh of %s needs a start: set start = \"2026-01-01\" in %s or in the model's config", m.Name, project.FileName)}
+		}
+	}
+	return nil
+}
+
+// windows returns the windows an incremental model runs for, oldest first.
+func (r *runner) windows(m *project.Model) []compiler.Window {
+	switch {
+	case r.opts.FullRefresh:
+		end := r.opts.End
+		if !r.opts.Trigger.IsZero() {
+			end = compiler.WindowFor(r.opts.Trigger, m.Window).End
+		}
+		start := compiler.Floor(m.Start, m.Window.Grain, m.Window.Location)
+		if !start.Before(end) {
+			return nil
+		}
+		return []compiler.Window{{Start: start, End: end, Grain: m.Window.Grain}}
+	case !r.opts.Start.IsZero():
+		spec := m.Window
+		return compiler.WindowsBetween(r.opts.Start, r.opts.End, spec)
+	default:
+		return []compiler.Window{compiler.WindowFor(r.opts.Trigger, m.Window)}
+	}
+}
+
+func (r *runner) units(nodes []*compiler.Node) int {
+	total := 0
+	for _, n := range nodes {
+		if m := n.Model; m != nil && m.Config.Materialized == project.Incremental && m.Config.Transform == "" {
+			total += max(1, len(r.windows(m)))
+		} else {
+			total++
+		}
+	}
+	return total
+}
+
+// recoverAll finishes commits that an earlier run left unfinished, before
+// anything reads the datasets.
+func (r *runner) recoverAll() error {
+	entries, err := os.ReadDir(filepath.Join(r.p.DataDir, ".etl", "journal"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		model, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		p := newPaths(r.p.DataDir, model)
+		l, err := acquire(p, "recovering")
+		if err != nil {
+			continue // its run is still going; it finishes its own commit
+		}
+		_, err = recoverModel(p, r.ledger)
+		l.release()
+		if err != nil {
+			return fmt.Errorf("model %s: %w", model, err)
+		}
+	}
+	return nil
+}
+
+// prepare creates, in the run's database, a view for every model and seed
+// the selection reads: over its Parquet files, or its SQL for a view model.
+func (r *runner) prepare(ctx context.Context, nodes []*compiler.Node) error {
+	need := map[string]bool{}
+	var stack []string
+	for _, n := range nodes {
+		stack = append(stack, n.ID)
+	}
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if need[id] {
+			continue
+		}
+		need[id] = true
+		stack = append(stack, r.c.Graph.Parents(id)...)
+	}
+	order, err := r.c.Graph.Order()
+	if err != nil {
+		return err
+	}
+	s, err := r.a.Session(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	for _, id := range order {
+		n := r.c.Nodes[id]
+		if !need[id] || n.Kind == compiler.KindSource {
+			continue
+		}
+		if n.Model != nil && n.Model.Config.Materialized == project.View {
+			sql, err := r.c.Render(id, r.c.Window(id, r.opts.Trigger), compiler.Options{Trigger: r.opts.Trigger, Existing: r.exists})
+			if err == nil && s.CreateView(ctx, id, sql) == nil {
+				r.setView(id, sql)
+			}
+			continue
+		}
+		if err := r.refreshView(ctx, s, n, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshView points the view of a dataset model at its files; a dataset
+// with no file yet gets an empty view of the given columns, if any.
+func (r *runner) refreshView(ctx context.Context, s Session, n *compiler.Node, cols []Column) error {
+	dir := filepath.Join(r.p.DataDir, n.Name)
+	if hasParquet(dir) {
+		q := "SELECT * FROM " + r.a.ReadDataset(dir, nil)
+		if err := s.CreateView(ctx, n.Name, q); err != nil {
+			return fmt.Errorf("read dataset of %s: %w", n.Name, err)
+		}
+		r.setView(n.Name, q)
+		return nil
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, r.d.Quote(c.Name))
+	}
+	q := "SELECT " + strings.Join(parts, ", ") + " WHERE false"
+	if err := s.CreateView(ctx, n.Name, q); err != nil {
+		return err
+	}
+	r.setView(n.Name, q)
+	return nil
+}
+
+func (r *runner) setView(name, query string) {
+	r.mu.Lock()
+	r.views[name] = query
+	r.mu.Unlock()
+}
+
+func (r *runner) publish(ctx context.Context) error {
+	r.mu.Lock()
+	views := make([]View, 0, len(r.views))
+	for name, q := range r.views {
+		views = append(views, View{Name: name, Query: q})
+	}
+	r.mu.Unlock()
+	// Views read other views: create them in build order.
+	order, _ := r.c.Graph.Order()
+	pos := map[string]int{}
+	for i, id := range order {
+		pos[id] = i
+	}
+	sort.Slice(views, func(i, j int) bool { return pos[views[i].Name] < pos[views[j].Name] })
+	return r.a.Publish(ctx, views)
+}
+
+// exists reports whether a model's dataset holds data, for is_incremental.
+func (r *runner) exists(model string) bool {
+	return hasParquet(filepath.Join(r.p.DataDir, model))
+}
+
+func hasParquet(dir string) bool {
+	found := errors.New("found")
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fs.SkipAll
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".parquet") {
+			return found
+		}
+		return nil
+	})
+	return err == found
+}
+
+// schedule runs the nodes over the DAG with opts.Threads at once. A node
+// runs when every selected parent succeeded; a failure skips its
+// descendants, so the root cause is reported once. Among ready nodes the
+// earliest in build order goes first, so one thread runs in build order.
+func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result {
+	order, _ := r.c.Graph.Order()
+	pos := make(map[string]int, len(order))
+	for i, id := range order {
+		pos[id] = i
+	}
+	selected := map[string]*compiler.Node{}
+	for _, n := range nodes {
+		selected[n.ID] = n
+	}
+	waiting := map[string]int{}
+	children := map[string][]string{}
+	for _, n := range nodes {
+		for _, p := range r.c.Graph.Parents(n.ID) {
+			if selected[p] != nil {
+				waiting[n.ID]++
+				children[p] = append(children[p], n.ID)
+			}
+		}
+	}
+	type done struct {
+		id  string
+		res *Result
+	}
+	work := make(chan *compiler.Node, r.opts.Threads)
+	finished := make(chan done, r.opts.Threads)
+	var wg sync.WaitGroup
+	for i := 0; i < r.opts.Threads; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range work {
+				finished <- done{n.ID, r.execute(ctx, n)}
+			}
+		}()
+	}
+
+	results := map[string]*Result{}
+	blocked := map[string]string{} // node -> the failed ancestor that blocks it
+	var ready []*compiler.Node
+	for _, n := range nodes {
+		if waiting[n.ID] == 0 {
+			ready = append(ready, n)
+		}
+	}
+	var complete func(id string, res *Result)
+	complete = func(id string, res *Result) {
+		results[id] = res
+		for _, c := range children[id] {
+			if res.Status == StatusError || res.Status == StatusSkipped {
+				if _, ok := blocked[c]; !ok {
+					root := id
+					if b, ok := blocked[id]; ok {
+						root = b
+					}
+					blocked[c] = root
+				}
+			}
+			if waiting[c]--; waiting[c] > 0 {
+				continue
+			}
+			if root, ok := blocked[c]; ok {
+				complete(c, r.skip(selected[c], "upstream "+root+" failed"))
+				continue
+			}
+			ready = append(ready, selected[c])
+		}
+	}
+	running, stop := 0, false
+	for len(results) < len(nodes) {
+		if !stop {
+			sort.Slice(ready, func(i, j int) bool { return pos[ready[i].ID] < pos[ready[j].ID] })
+			for running < r.opts.Threads && len(ready) > 0 {
+				work <- ready[0]
+				ready = ready[1:]
+				running++
+			}
+		}
+		if running == 0 {
+			// Fail fast: what never started is skipped.
+			for _, id := range order {
+				if n := selected[id]; n != nil && results[id] == nil {
+					results[id] = r.skip(n, "not started: --fail-fast after a failure")
+				}
+			}
+			break
+		}
+		d := <-finished
+		running--
+		complete(d.id, d.res)
+		if d.res.Status == StatusError && r.opts.FailFast {
+			stop = true
+		}
+	}
+	close(work)
+	wg.Wait()
+	out := make([]*Result, 0, len(nodes))
+	for _, id := range order {
+		if res := results[id]; res != nil {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+func (r *runner) skip(n *compiler.Node, why string) *Result {
+	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSkipped, Error: why}
+	r.prog.node(res, compiler.Window{})
+	return res
+}
