@@ -22,10 +22,15 @@ type progress struct {
 	json  bool
 	total int
 	index int
+	name  int // width of the name column
 }
 
-func newProgress(w io.Writer, asJSON bool, total int) *progress {
-	return &progress{w: w, json: asJSON, total: total}
+func newProgress(w io.Writer, asJSON bool, total int, names []string) *progress {
+	p := &progress{w: w, json: asJSON, total: total}
+	for _, n := range names {
+		p.name = max(p.name, len(n))
+	}
+	return p
 }
 
 func (p *progress) emit(v map[string]any) {
@@ -87,7 +92,7 @@ func (p *progress) node(res *Result, w compiler.Window) {
 	}
 	width := len(fmt.Sprint(p.total))
 	var b strings.Builder
-	fmt.Fprintf(&b, "%*d/%d %-5s %s", width, p.index, p.total, status, res.Node)
+	fmt.Fprintf(&b, "%*d/%d %-5s %-*s", width, p.index, p.total, status, p.name, res.Node)
 	if !w.IsZero() {
 		fmt.Fprintf(&b, " %s", w)
 	}

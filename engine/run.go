@@ -141,7 +141,11 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	if err := r.prepare(ctx, nodes); err != nil {
 		return nil, err
 	}
-	r.prog = newProgress(opts.Out, opts.JSON, r.units(nodes))
+	names := make([]string, len(nodes))
+	for i, n := range nodes {
+		names[i] = n.ID
+	}
+	r.prog = newProgress(opts.Out, opts.JSON, r.units(nodes), names)
 	r.prog.header(r.p.Name, opts, len(nodes))
 	results := r.schedule(ctx, nodes)
 

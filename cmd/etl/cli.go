@@ -141,15 +141,8 @@ A scheduled run:
 		newCompile(g),
 		newVersion(g),
 	)
-	for _, c := range []struct{ name, short string }{
-		{"build", "Build models in DAG order and run their tests"},
-		{"run", "Build models only"},
-		{"test", "Run data, singular and unit tests"},
-		{"show", "Print rows of a model"},
-		{"status", "Show the windows each model has built, and the gaps"},
-	} {
-		root.AddCommand(notYet(c.name, c.short))
-	}
+	root.AddCommand(newBuild(g, "build"), newBuild(g, "run"), newShow(g), newStatus(g))
+	root.AddCommand(notYet("test", "Run data, singular and unit tests"))
 	return root
 }
 

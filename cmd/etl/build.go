@@ -1,0 +1,328 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/etl-dev/etl/adapters/duckdb"
+	"github.com/etl-dev/etl/compiler"
+	"github.com/etl-dev/etl/engine"
+	"github.com/etl-dev/etl/project"
+)
+
+// runFlags are the flags of build, run and test.
+type runFlags struct {
+	selectFlags
+	windowFlags
+	start, end string
+	threads    int
+	failFast   bool
+	logFormat  string
+}
+
+func (f *runFlags) add(c *cobra.Command) {
+	f.selectFlags.add(c)
+	f.windowFlags.add(c)
+	c.Flags().StringVar(&f.start, "start", "", "backfill: build every window inside [--start, --end), oldest first")
+	c.Flags().StringVar(&f.end, "end", "", "backfill: the end of the range (exclusive)")
+	c.Flags().IntVar(&f.threads, "threads", 4, "models built at once")
+	c.Flags().BoolVarP(&f.failFast, "fail-fast", "x", false, "stop starting models after the first failure")
+	c.Flags().StringVar(&f.logFormat, "log-format", "text", "progress as text or json (one object a line)")
+}
+
+func newBuild(g *globals, name string) *cobra.Command {
+	var f runFlags
+	short := map[string]string{
+		"build": "Build seeds and models in DAG order",
+		"run":   "Build models in DAG order (no seeds)",
+	}[name]
+	c := &cobra.Command{
+		Use:   name,
+		Short: short,
+		Long: short + `. Each model is written beside its live data and published
+by a crash-safe commit; a failing model skips what depends on it and the run
+exits 1. Incremental models need --trigger (or --start and --end).`,
+		Example: `  etl ` + name + ` --select daily_clicks+ --trigger 2026-11-25T04:00:00Z --env prod
+  etl ` + name + ` --select tag:daily --start 2026-11-01 --end 2026-11-25
+  etl ` + name + ` --full-refresh --trigger now`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.logFormat != "text" && f.logFormat != "json" {
+				return invalid(fmt.Errorf("--log-format %q: use text or json", f.logFormat))
+			}
+			c, err := g.compiler()
+			if err != nil {
+				return err
+			}
+			ids, err := f.resolve(c)
+			if err != nil {
+				return err
+			}
+			if name == "run" {
+				ids = only(c, ids, compiler.KindModel)
+			}
+			opts, err := f.engineOptions(g, c.Project, name)
+			if err != nil {
+				return err
+			}
+			a, err := openAdapter(c.Project)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			res, err := engine.Run(ctx, c, a, ids, opts)
+			if err != nil {
+				var nw *compiler.NoWindowError
+				if errors.As(err, &nw) || strings.Contains(err.Error(), "--start") || strings.Contains(err.Error(), "needs a start") {
+					return invalid(err)
+				}
+				return err
+			}
+			if res.Failed() {
+				return &exitError{code: exitFailed, err: errSilent}
+			}
+			return nil
+		},
+	}
+	f.add(c)
+	return c
+}
+
+func only(c *compiler.Compiler, ids []string, kinds ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if contains(kinds, c.Nodes[id].Kind) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (f *runFlags) engineOptions(g *globals, p *project.Project, command string) (engine.Options, error) {
+	opts := engine.Options{Command: command, FullRefresh: f.fullRefresh, Threads: f.threads, FailFast: f.failFast,
+		Out: g.stdout, JSON: f.logFormat == "json", Version: version}
+	if f.threads < 1 {
+		return opts, invalid(fmt.Errorf("--threads %d: use 1 or more", f.threads))
+	}
+	parse := func(flag, v string) (time.Time, error) {
+		t, err := compiler.ParseTime(v, p.Window.Location, g.now)
+		if err != nil {
+			return t, invalid(fmt.Errorf("--%s: %w", flag, err))
+		}
+		return t, nil
+	}
+	var err error
+	if f.trigger != "" {
+		if opts.Trigger, err = parse("trigger", f.trigger); err != nil {
+			return opts, err
+		}
+	}
+	if f.start != "" || f.end != "" {
+		if f.trigger != "" {
+			return opts, invalid(errors.New("--trigger and --start/--end do not go together: a backfill's windows come from its range"))
+		}
+		if f.start == "" || f.end == "" {
+			return opts, invalid(errors.New("a backfill needs both --start and --end"))
+		}
+		if opts.Start, err = parse("start", f.start); err != nil {
+			return opts, err
+		}
+		if opts.End, err = parse("end", f.end); err != nil {
+			return opts, err
+		}
+		if !opts.Start.Before(opts.End) {
+			return opts, invalid(fmt.Errorf("--start %s is not before --end %s", f.start, f.end))
+		}
+	}
+	return opts, nil
+}
+
+func openAdapter(p *project.Project) (*duckdb.Adapter, error) {
+	return duckdb.Open(duckdb.Settings{
+		MemoryLimit:   p.Engine.MemoryLimit,
+		Threads:       p.Engine.Threads,
+		TempDirectory: p.Engine.TempDirectory,
+		Catalog:       filepath.Join(p.TargetDir, "catalog.duckdb"),
+	})
+}
+
+func newShow(g *globals) *cobra.Command {
+	var limit int
+	var trigger string
+	c := &cobra.Command{
+		Use:     "show MODEL",
+		Short:   "Print rows of a model",
+		Example: "  etl show daily_clicks --limit 20",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.compiler()
+			if err != nil {
+				return err
+			}
+			n := c.Nodes[args[0]]
+			if n == nil || n.Kind == compiler.KindSource {
+				_, err := c.Select([]string{args[0]}, nil)
+				return invalid(err)
+			}
+			var t time.Time
+			if trigger != "" {
+				if t, err = compiler.ParseTime(trigger, c.Project.Window.Location, g.now); err != nil {
+					return invalid(fmt.Errorf("--trigger: %w", err))
+				}
+			}
+			a, err := openAdapter(c.Project)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			rows, err := engine.Show(context.Background(), c, a, n.ID, limit, t)
+			if err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			printRows(g, rows)
+			return nil
+		},
+	}
+	c.Flags().IntVarP(&limit, "limit", "n", 10, "rows to print")
+	c.Flags().StringVarP(&trigger, "trigger", "t", "", "the trigger for a view that uses window functions")
+	return c
+}
+
+func printRows(g *globals, rows *engine.Rows) {
+	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(rows.Columns, "\t"))
+	for _, row := range rows.Values {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = formatValue(v)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	tw.Flush()
+	fmt.Fprintf(g.stdout, "(%d %s)\n", len(rows.Values), map[bool]string{true: "row", false: "rows"}[len(rows.Values) == 1])
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.Format("2006-01-02 15:04:05.999999")
+	case []byte:
+		return fmt.Sprintf("%x", x)
+	}
+	return fmt.Sprint(v)
+}
+
+func newStatus(g *globals) *cobra.Command {
+	var sel selectFlags
+	var trigger string
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show the windows each incremental model has built, and the gaps",
+		Long: `Show, for each selected incremental model, the event time it has built (from
+<target_dir>/state/windows.jsonl) and the whole windows missing between its start
+and the window of --trigger (default: the end of what it has built). Fill the
+gaps with etl build --start ... --end ....`,
+		Example: "  etl status --select tag:daily --trigger 2026-11-25T04:00:00Z",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.compiler()
+			if err != nil {
+				return err
+			}
+			ids, err := sel.resolve(c)
+			if err != nil {
+				return err
+			}
+			var t time.Time
+			if trigger != "" {
+				if t, err = compiler.ParseTime(trigger, c.Project.Window.Location, g.now); err != nil {
+					return invalid(fmt.Errorf("--trigger: %w", err))
+				}
+			}
+			entries, err := engine.OpenLedger(c.Project.TargetDir).Entries()
+			if err != nil {
+				return err
+			}
+			built := engine.Built(entries)
+			tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "MODEL\tGRAIN\tBUILT\tMISSING")
+			for _, id := range ids {
+				m := c.Nodes[id].Model
+				if m == nil || m.Config.Materialized != project.Incremental {
+					continue
+				}
+				spans := built[m.Name]
+				end := t
+				if end.IsZero() && len(spans) > 0 {
+					end = spans[len(spans)-1].End
+				} else if !end.IsZero() {
+					end = compiler.WindowFor(t, m.Window).End
+				}
+				var missing []compiler.Window
+				if !m.Start.IsZero() && !end.IsZero() {
+					missing = engine.Missing(spans, m.Start, end, m.Window)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Window.Grain, describeSpans(spans, m.Window), describeMissing(missing))
+			}
+			return tw.Flush()
+		},
+	}
+	sel.add(c)
+	c.Flags().StringVarP(&trigger, "trigger", "t", "", "report gaps up to this trigger's window")
+	return c
+}
+
+func describeSpans(spans []engine.Span, w project.Window) string {
+	if len(spans) == 0 {
+		return "nothing"
+	}
+	parts := make([]string, len(spans))
+	for i, s := range spans {
+		parts[i] = compiler.Window{Start: s.Start.In(w.Location), End: s.End.In(w.Location), Grain: w.Grain}.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+func describeMissing(ws []compiler.Window) string {
+	if len(ws) == 0 {
+		return "none"
+	}
+	// Runs of adjacent windows read as one range.
+	var parts []string
+	start := ws[0]
+	for i := 1; i <= len(ws); i++ {
+		if i < len(ws) && ws[i].Start.Equal(ws[i-1].End) {
+			continue
+		}
+		span := compiler.Window{Start: start.Start, End: ws[i-1].End, Grain: start.Grain}
+		parts = append(parts, span.String())
+		if i < len(ws) {
+			start = ws[i]
+		}
+	}
+	return fmt.Sprintf("%s (%d %s)", strings.Join(parts, " "), len(ws), plural(len(ws), "window"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
