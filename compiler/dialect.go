@@ -34,4 +34,6 @@ type Dialect interface {
 	Date(t time.Time) string
 	// Scan returns a relation reading the files matching pattern.
 	Scan(pattern, format string, hive bool) string
+	// ScanFiles returns a relation reading exactly the given files.
+	ScanFiles(files []string, format string, hive bool) string
 }

@@ -20,6 +20,11 @@ type Options struct {
 	// Existing reports whether a model's dataset already holds data, for
 	// is_incremental. Nil means none does.
 	Existing func(model string) bool
+	// Files, when set, lists the files of a source or model that hold the
+	// window w (its partitions of that window). A windowed read of it then
+	// names exactly those files, so that no other file is opened, not even
+	// to read a schema. ok is false when the input's layout does not tell.
+	Files func(id string, w Window) (files []string, ok bool)
 }
 
 // NoWindowError is returned when an incremental model is rendered without a
@@ -193,6 +198,9 @@ func (r *renderer) relation(fn, name string) (string, error) {
 		s := target.Source
 		pattern, hive := SourcePattern(s)
 		rel = r.c.d.Scan(pattern, s.Format, hive)
+		if files := r.windowFiles(filter, id); files != nil {
+			rel = r.c.d.ScanFiles(files, s.Format, hive)
+		}
 		if filter && s.TimePartition != "" {
 			preds = append(preds, r.dateRange(s.TimePartition))
 		}
@@ -217,6 +225,8 @@ func (r *renderer) relation(fn, name string) (string, error) {
 				return "", fmt.Errorf("in view %s inlined for the window: %w", name, err)
 			}
 			rel = "(\n" + strings.TrimRight(sql, "\n; \t") + "\n)"
+		} else if files := r.windowFiles(filter, id); files != nil {
+			rel = r.c.d.ScanFiles(files, "parquet", true)
 		}
 		preds = append(preds, r.timeRange(m.Config.TimeColumn, r.opts.Kinds[id]))
 	}
@@ -224,6 +234,18 @@ func (r *renderer) relation(fn, name string) (string, error) {
 		return rel, nil
 	}
 	return "(select * from " + rel + " where " + strings.Join(preds, " and ") + ")", nil
+}
+
+// windowFiles returns the files that hold the window of a filtered input,
+// or nil to read it whole.
+func (r *renderer) windowFiles(filter bool, id string) []string {
+	if !filter || r.opts.Files == nil {
+		return nil
+	}
+	if files, ok := r.opts.Files(id, r.w); ok && len(files) > 0 {
+		return files
+	}
+	return nil
 }
 
 func (r *renderer) inline(target *Node) (string, error) {

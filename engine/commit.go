@@ -36,7 +36,7 @@ import (
 
 // partitionChange is one step of a commit.
 type partitionChange struct {
-	Rel      string `json:"rel"`                 // folder relative to the dataset; "" for the whole dataset
+	Rel       string `json:"rel"`                  // folder relative to the dataset; "" for the whole dataset
 	StagedIno uint64 `json:"staged_ino,omitempty"` // 0: the partition is deleted
 }
 
@@ -60,7 +60,7 @@ func newPaths(dataDir, model string) paths {
 	return paths{dataset: filepath.Join(dataDir, model), meta: filepath.Join(dataDir, ".etl"), model: model}
 }
 
-func (p paths) stagingRoot() string     { return filepath.Join(p.meta, "staging", p.model) }
+func (p paths) stagingRoot() string       { return filepath.Join(p.meta, "staging", p.model) }
 func (p paths) staging(run string) string { return filepath.Join(p.stagingRoot(), run) }
 func (p paths) newData(run string) string { return filepath.Join(p.staging(run), "new") }
 func (p paths) oldData(run string) string { return filepath.Join(p.staging(run), "old") }

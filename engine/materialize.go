@@ -70,6 +70,7 @@ func (r *runner) renderOptions(ctx context.Context, s Session, n *compiler.Node)
 		FullRefresh: r.opts.FullRefresh,
 		Kinds:       r.kindsFor(ctx, s, n),
 		Existing:    r.exists,
+		Files:       r.windowFiles,
 	}
 }
 
@@ -301,6 +302,11 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 		}
 	case m.Config.Strategy == project.Merge:
 		query, affected, err = r.mergeQuery(ctx, s, m, p, tmp, pred, newRows, partitioned)
+	case len(m.Config.PartitionBy) > 0 && m.Config.PartitionBy[0] == m.Config.TimeColumn && kind == compiler.KindDate:
+		// The window is a set of folders: list them, and replace them with
+		// the new rows; no old file is read.
+		files, _ := partitionFiles(p.dataset, m.Config.TimeColumn, ".parquet", w)
+		query, affected = newRows, dirsOf(p.dataset, files)
 	default:
 		query, affected, err = r.overwriteQuery(ctx, s, p, pred, newRows, partitioned)
 	}

@@ -41,7 +41,20 @@ func (Dialect) Scan(pattern, format string, hive bool) string {
 	if hive {
 		opts = ", hive_partitioning = true"
 	}
-	return fmt.Sprintf("%s(%s%s)", fn, stringLiteral(pattern), opts)
+	if !strings.HasPrefix(pattern, "[") {
+		pattern = stringLiteral(pattern)
+	}
+	return fmt.Sprintf("%s(%s%s)", fn, pattern, opts)
+}
+
+// ScanFiles returns a table function reading exactly the given files: no
+// file outside the list is opened, not even for the schema.
+func (d Dialect) ScanFiles(files []string, format string, hive bool) string {
+	quoted := make([]string, len(files))
+	for i, f := range files {
+		quoted[i] = stringLiteral(f)
+	}
+	return d.Scan("["+strings.Join(quoted, ", ")+"]", format, hive)
 }
 
 func stringLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -124,11 +124,7 @@ func (a *Adapter) ReadDataset(dir string, files []string) string {
 	if files == nil {
 		return Dialect{}.Scan(filepath.Join(dir, "**", "*.parquet"), "parquet", true)
 	}
-	quoted := make([]string, len(files))
-	for i, f := range files {
-		quoted[i] = stringLiteral(f)
-	}
-	return fmt.Sprintf("read_parquet([%s], hive_partitioning = true)", strings.Join(quoted, ", "))
+	return Dialect{}.ScanFiles(files, "parquet", true)
 }
 
 // UnionByName unions queries matching columns by name.
