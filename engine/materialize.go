@@ -94,6 +94,11 @@ func (r *runner) kindsFor(ctx context.Context, s Session, n *compiler.Node) map[
 			col = p.Source.TimeColumn
 			pattern, hive := compiler.SourcePattern(p.Source)
 			rel = r.d.Scan(pattern, p.Source.Format, hive)
+			if f := firstFile(p.Source.Path, "."+p.Source.Format); f != "" && hive {
+				// One file tells the type; a glob of a long history would
+				// list every folder first.
+				rel = r.d.ScanFiles([]string{f}, p.Source.Format, true)
+			}
 		case p.Model != nil && p.Model.Config.TimeColumn != "":
 			col, rel = p.Model.Config.TimeColumn, r.d.Quote(p.Name)
 			if p.Model.Config.Materialized == project.View {

@@ -82,3 +82,31 @@ func (r *runner) dateAligned(m *project.Model) bool {
 	defer r.mu.Unlock()
 	return r.kinds[m.Name] == compiler.KindDate
 }
+
+// firstFile returns the last file (in name order, the newest partition)
+// ending in ext under root, or "" when there is none or root is not a folder.
+func firstFile(root, ext string) string {
+	for {
+		entries, err := os.ReadDir(root)
+		if err != nil {
+			return ""
+		}
+		next := ""
+		for i := len(entries) - 1; i >= 0; i-- {
+			e := entries[i]
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ext) {
+				return filepath.Join(root, e.Name())
+			}
+			if e.IsDir() && next == "" {
+				next = filepath.Join(root, e.Name())
+			}
+		}
+		if next == "" {
+			return ""
+		}
+		root = next
+	}
+}
