@@ -308,20 +308,33 @@ func TestMergeRewritesOnlyPartitionsThatChange(t *testing.T) {
 }
 
 func TestCorruptFileOutsideWindowIsNotRead(t *testing.T) {
-	root := testProject(t, nil)
+	root := testProject(t, map[string]string{
+		"models/downstream.sql": `/*---
+materialized = "incremental"
+time_column = "dt"
+partition_by = ["dt"]
+---*/
+select dt, count(*) as users from {{ ref "daily" }} group by dt
+`,
+	})
 	build(t, root, runOpts{sel: []string{"daily"}, start: "2026-11-20", end: "2026-11-23"})
-	// Corrupt a source file and a dataset file, both outside the next window.
+	// Corrupt the oldest source file and the oldest files of daily, all
+	// outside the next window: the first files a glob would open.
 	for _, f := range []string{
 		filepath.Join(root, "raw", "events", "dt=2026-11-20", "part-0.parquet"),
+		filepath.Join(root, "data", "daily", "dt=2026-11-20", "part-0.parquet"),
 		filepath.Join(root, "data", "daily", "dt=2026-11-21", "part-0.parquet"),
 	} {
 		if err := os.WriteFile(f, []byte("this is not parquet"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	res, out := build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-24T00:00:00Z"})
+	res, out := build(t, root, runOpts{sel: []string{"daily downstream"}, trigger: "2026-11-24T00:00:00Z"})
 	if res.Failed() {
 		t.Fatalf("a windowed run read a file outside its window:\n%s", out)
+	}
+	if r := status(res, "downstream"); r.Rows != 1 {
+		t.Errorf("downstream wrote %d rows, want 1", r.Rows)
 	}
 	if r := status(res, "daily"); r.Rows != 1 {
 		t.Errorf("got %d rows for the 23rd, want 1", r.Rows)

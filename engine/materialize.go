@@ -103,6 +103,8 @@ func (r *runner) kindsFor(ctx context.Context, s Session, n *compiler.Node) map[
 			col, rel = p.Model.Config.TimeColumn, r.d.Quote(p.Name)
 			if p.Model.Config.Materialized == project.View {
 				stack = append(stack, p.Parents...) // inlined: its inputs are filtered too
+			} else if f := firstFile(filepath.Join(r.p.DataDir, p.Name), ".parquet"); f != "" {
+				rel = r.d.ScanFiles([]string{f}, "parquet", true)
 			}
 		default:
 			continue
@@ -346,7 +348,8 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 		return nil, err
 	}
 	if err := r.refreshView(ctx, s, n, cols); err != nil {
-		return nil, err
+		// The data is published; only reading all of it failed.
+		res.Warnings = append(res.Warnings, err.Error())
 	}
 	r.forgetKind(n.ID)
 	return res, nil

@@ -103,9 +103,10 @@ type runner struct {
 	ledger *Ledger
 	prog   *progress
 
-	mu    sync.Mutex
-	kinds map[string]compiler.Kind
-	views map[string]string // name -> query of the view each model has in the catalog
+	mu       sync.Mutex
+	kinds    map[string]compiler.Kind
+	views    map[string]string // name -> query of the view each model has in the catalog
+	warnings []string          // found before progress starts
 }
 
 // Run builds the selected nodes (models and seeds; sources are skipped) in
@@ -147,6 +148,9 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	}
 	r.prog = newProgress(opts.Out, opts.JSON, r.units(nodes), names)
 	r.prog.header(r.p.Name, opts, len(nodes))
+	for _, w := range r.warnings {
+		r.prog.warn(w)
+	}
 	results := r.schedule(ctx, nodes)
 
 	res := &Results{Results: results}
@@ -298,7 +302,9 @@ func (r *runner) prepare(ctx context.Context, nodes []*compiler.Node) error {
 			continue
 		}
 		if err := r.refreshView(ctx, s, n, nil); err != nil {
-			return err
+			// A windowed read names its files and does not need the view;
+			// anything else that does will fail with this message.
+			r.warnings = append(r.warnings, err.Error())
 		}
 	}
 	return nil
