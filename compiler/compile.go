@@ -93,6 +93,7 @@ func New(p *project.Project, d Dialect) (*Compiler, error) {
 	for _, e := range errs {
 		all = append(all, e...)
 	}
+	all = append(all, c.checkTests()...)
 	if err := all.Err(); err != nil {
 		return nil, err
 	}
@@ -350,4 +351,43 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Relation renders a model, seed or source by name, unfiltered: what a data
+// test's `to` names.
+func (c *Compiler) Relation(name string) (string, error) {
+	if id, err := c.resolve("ref", name); err == nil {
+		return c.d.Quote(id), nil
+	}
+	id, err := c.resolve("source", name)
+	if err != nil {
+		return "", fmt.Errorf("unknown model or source %q%s", name, project.DidYouMean(name, c.names(true)))
+	}
+	s := c.Nodes[id].Source
+	pattern, hive := SourcePattern(s)
+	return c.d.Scan(pattern, s.Format, hive), nil
+}
+
+// checkTests reports data tests whose `to` names nothing.
+func (c *Compiler) checkTests() []error {
+	var errs []error
+	check := func(tests []project.Test) {
+		for _, t := range tests {
+			if t.Type != "relationships" {
+				continue
+			}
+			if _, err := c.Relation(t.To); err != nil {
+				errs = append(errs, project.Errorf(t.File, t.Line(), "relationships test: `to` = %q: %v", t.To, err))
+			}
+		}
+	}
+	for _, n := range c.Nodes {
+		if n.Model != nil {
+			check(n.Model.Config.Tests)
+		}
+		if n.Source != nil {
+			check(n.Source.Tests)
+		}
+	}
+	return errs
 }

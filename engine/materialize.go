@@ -59,7 +59,7 @@ func (r *runner) fail(n *compiler.Node, w compiler.Window, start time.Time, err 
 		err = &ModelError{Model: n.Name, Path: n.Path, Err: err}
 	}
 	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusError, Window: windowJSON(w),
-		Seconds: time.Since(start).Seconds(), Error: err.Error()}
+		Seconds: time.Since(start).Seconds(), Error: err.Error(), tests: r.takeTests(n.ID)}
 	r.prog.node(res, w)
 	return res
 }
@@ -147,9 +147,12 @@ func (r *runner) view(ctx context.Context, s Session, n *compiler.Node) *Result 
 	if err := s.CreateView(ctx, n.Name, sql); err != nil {
 		return r.fail(n, w, start, err)
 	}
+	if err := r.audit(ctx, s, n, compiler.Window{}, scope{rel: r.d.Quote(n.Name)}); err != nil {
+		return r.fail(n, w, start, err)
+	}
 	r.setView(n.Name, sql)
 	r.forgetKind(n.ID)
-	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess, Seconds: time.Since(start).Seconds()}
+	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess, Seconds: time.Since(start).Seconds(), tests: r.takeTests(n.ID)}
 	r.prog.node(res, compiler.Window{})
 	return res
 }
@@ -184,6 +187,16 @@ func (r *runner) table(ctx context.Context, s Session, n *compiler.Node, sql str
 		return r.fail(n, compiler.Window{}, start, err)
 	}
 	staged, _ := leafDirs(newRoot, len(partitionBy) > 0)
+	if n.Model != nil {
+		sc := scope{rel: "(SELECT * FROM " + r.a.ReadDataset(newRoot, nil) + ")"}
+		if rows == 0 {
+			sc.rel = "(SELECT * FROM (" + sql + ") WHERE false)"
+		}
+		if err := r.audit(ctx, s, n, compiler.Window{}, sc); err != nil {
+			os.RemoveAll(p.staging(r.run))
+			return r.fail(n, compiler.Window{}, start, err)
+		}
+	}
 	if err := commit(p, r.run, []string{""}, nil, r.ledger); err != nil {
 		return r.fail(n, compiler.Window{}, start, err)
 	}
@@ -191,7 +204,7 @@ func (r *runner) table(ctx context.Context, s Session, n *compiler.Node, sql str
 		return r.fail(n, compiler.Window{}, start, err)
 	}
 	r.forgetKind(n.ID)
-	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess, Rows: rows, Partitions: len(staged), Seconds: time.Since(start).Seconds()}
+	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess, Rows: rows, Partitions: len(staged), Seconds: time.Since(start).Seconds(), tests: r.takeTests(n.ID)}
 	r.prog.node(res, compiler.Window{})
 	return res
 }
@@ -236,6 +249,7 @@ func (r *runner) incremental(ctx context.Context, s Session, n *compiler.Node) *
 			return r.fail(n, w, ws, err)
 		}
 		res.Seconds = time.Since(ws).Seconds()
+		res.tests = r.takeTests(n.ID)
 		r.prog.node(res, w)
 		total.Rows += res.Rows
 		total.Dropped += res.Dropped
@@ -299,6 +313,9 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 
 	partitioned := len(m.Config.PartitionBy) > 0
 	existing := hasParquet(p.dataset) && !r.opts.FullRefresh
+	if err := r.audit(ctx, s, n, w, r.incrementalScope(m, p, tmp, pred, existing)); err != nil {
+		return nil, err
+	}
 	var query string
 	var affected []string // partitions of the live dataset that the commit replaces
 	switch {
@@ -353,6 +370,66 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 	}
 	r.forgetKind(n.ID)
 	return res, nil
+}
+
+// AuditError is a model whose error-severity tests failed before publishing.
+type AuditError struct{ Failed, Total int }
+
+func (e *AuditError) Error() string {
+	return fmt.Sprintf("%d of %d %s failed before publishing: the live data was left as it was", e.Failed, e.Total, plural(e.Total, "test"))
+}
+
+// audit runs a model's data tests on the rows about to be published (write,
+// audit, publish). A failing error-severity test stops the publish.
+func (r *runner) audit(ctx context.Context, s Session, n *compiler.Node, w compiler.Window, sc scope) error {
+	m := n.Model
+	var key []string
+	if m.Config.Materialized == project.Incremental && m.Config.Strategy == project.Merge {
+		key = m.Config.UniqueKey
+	}
+	if len(m.Config.Tests) == 0 && len(key) == 0 {
+		return nil
+	}
+	checks, err := r.checks(n.Name, m.Config.Tests, key, sc)
+	if err != nil {
+		return err
+	}
+	when := ""
+	if m.Config.Materialized != project.View {
+		when = "before publish"
+	}
+	results, failed := r.runChecks(ctx, s, checks, w, when)
+	r.addTests(n.ID, results)
+	if failed > 0 {
+		return &AuditError{Failed: failed, Total: len(checks)}
+	}
+	return nil
+}
+
+// incrementalScope is what an incremental model's tests see: the window's
+// new rows, and the rows of the dataset that stay beside them.
+func (r *runner) incrementalScope(m *project.Model, p paths, tmp, pred string, existing bool) scope {
+	sc := scope{rel: fmt.Sprintf("(SELECT * FROM %s WHERE %s)", r.d.Quote(tmp), pred)}
+	if !existing {
+		return sc
+	}
+	all := r.a.ReadDataset(p.dataset, nil)
+	if m.Config.Strategy == project.Merge {
+		keys := make([]string, len(m.Config.UniqueKey))
+		for i, k := range m.Config.UniqueKey {
+			keys[i] = r.d.Quote(k)
+		}
+		list := strings.Join(keys, ", ")
+		sc.rest = fmt.Sprintf("(SELECT * FROM %s WHERE (%s) NOT IN (SELECT %s FROM %s))", all, list, list, sc.rel)
+		sc.skipRest = append(sc.skipRest, m.Config.UniqueKey)
+	} else {
+		sc.rest = fmt.Sprintf("(SELECT * FROM %s WHERE (%s) IS NOT TRUE)", all, pred)
+	}
+	if len(m.Config.PartitionBy) > 0 && m.Config.PartitionBy[0] == m.Config.TimeColumn {
+		// Rows of other date partitions differ in the time column.
+		sc.skipRest = append(sc.skipRest, []string{m.Config.TimeColumn})
+	}
+	return sc
 }
 
 // overwriteQuery: the window's rows are replaced. A partition holding any

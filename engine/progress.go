@@ -22,7 +22,8 @@ type progress struct {
 	json  bool
 	total int
 	index int
-	name  int // width of the name column
+	name  int  // width of the name column
+	tests bool // etl test: tests are numbered lines of their own
 }
 
 func newProgress(w io.Writer, asJSON bool, total int, names []string) *progress {
@@ -55,7 +56,11 @@ func (p *progress) header(project string, opts Options, nodes int) {
 		p.emit(map[string]any{"event": "start", "command": opts.Command, "project": project, "nodes": nodes, "when": when, "time": time.Now().UTC().Format(time.RFC3339Nano)})
 		return
 	}
-	fmt.Fprintf(p.w, "etl %s: %s, %d %s", opts.Command, project, nodes, plural(nodes, "node"))
+	what := "node"
+	if p.tests {
+		what = "test"
+	}
+	fmt.Fprintf(p.w, "etl %s: %s, %d %s", opts.Command, project, nodes, plural(nodes, what))
 	if when != "" {
 		fmt.Fprintf(p.w, ", %s", when)
 	}
@@ -69,7 +74,15 @@ func (p *progress) node(res *Result, w compiler.Window) {
 		return
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.nodeLocked(res, w)
+	tests := res.tests
+	p.mu.Unlock()
+	for _, t := range tests {
+		p.test(t)
+	}
+}
+
+func (p *progress) nodeLocked(res *Result, w compiler.Window) {
 	p.index++
 	if p.json {
 		v := map[string]any{"event": "node", "index": p.index, "total": p.total, "node": res.Node, "kind": res.Kind,
@@ -115,6 +128,56 @@ func (p *progress) node(res *Result, w compiler.Window) {
 	}
 }
 
+// test prints a data or singular test's outcome, indented under its model
+// in a build, numbered in etl test.
+func (p *progress) test(res *Result) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.json {
+		v := map[string]any{"event": "test", "test": res.Node, "status": res.Status, "failures": res.Failures, "seconds": round(res.Seconds)}
+		if res.When != "" {
+			v["when"] = res.When
+		}
+		if res.Error != "" {
+			v["error"] = res.Error
+		}
+		if len(res.Sample) > 0 {
+			v["sample"] = res.Sample
+		}
+		p.emit(v)
+		return
+	}
+	word := map[string]string{StatusSuccess: "PASS", StatusError: "FAIL", StatusWarn: "WARN"}[res.Status]
+	width := len(fmt.Sprint(p.total))
+	var b strings.Builder
+	if p.tests {
+		p.index++
+		fmt.Fprintf(&b, "%*d/%d %-5s %s", width, p.index, p.total, word, res.Node)
+	} else {
+		fmt.Fprintf(&b, "%*s %-5s %s", width*2+1, "", word, res.Node)
+	}
+	if res.When != "" {
+		fmt.Fprintf(&b, " (%s)", res.When)
+	}
+	if res.Error != "" {
+		fmt.Fprintf(&b, ": %s", res.Error)
+	}
+	fmt.Fprintf(&b, " %.2fs", res.Seconds)
+	fmt.Fprintln(p.w, b.String())
+	for _, row := range res.Sample {
+		fmt.Fprintf(p.w, "%*s   %s\n", width*2+1, "", row)
+	}
+	if res.Failures > int64(len(res.Sample)) && len(res.Sample) > 0 {
+		fmt.Fprintf(p.w, "%*s   ... and %s more\n", width*2+1, "", thousands(res.Failures-int64(len(res.Sample))))
+	}
+}
+
+// finish is called when every node is done.
+func (p *progress) finish() {}
+
 func (p *progress) warn(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -128,25 +191,43 @@ func (p *progress) warn(msg string) {
 func (p *progress) summary(results []*Result, elapsed time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	counts := map[string]int{}
+	counts, tests := map[string]int{}, map[string]int{}
 	for _, r := range results {
-		counts[r.Status]++
+		if r.Kind == "test" {
+			tests[r.Status]++
+		} else {
+			counts[r.Status]++
+		}
 	}
 	if p.json {
-		p.emit(map[string]any{"event": "done", "ok": counts[StatusSuccess], "warn": counts[StatusWarn], "error": counts[StatusError], "skipped": counts[StatusSkipped], "seconds": round(elapsed.Seconds())})
+		p.emit(map[string]any{"event": "done", "ok": counts[StatusSuccess], "warn": counts[StatusWarn], "error": counts[StatusError], "skipped": counts[StatusSkipped],
+			"tests_passed": tests[StatusSuccess], "tests_warned": tests[StatusWarn], "tests_failed": tests[StatusError], "seconds": round(elapsed.Seconds())})
 		return
 	}
-	parts := []string{fmt.Sprintf("%d ok", counts[StatusSuccess])}
-	if counts[StatusWarn] > 0 {
-		parts = append(parts, fmt.Sprintf("%d with warnings", counts[StatusWarn]))
+	var parts []string
+	if !p.tests {
+		parts = append(parts, fmt.Sprintf("%d ok", counts[StatusSuccess]))
+		if counts[StatusWarn] > 0 {
+			parts = append(parts, fmt.Sprintf("%d with warnings", counts[StatusWarn]))
+		}
+		if counts[StatusError] > 0 {
+			parts = append(parts, fmt.Sprintf("%d failed", counts[StatusError]))
+		}
+		if counts[StatusSkipped] > 0 {
+			parts = append(parts, fmt.Sprintf("%d skipped", counts[StatusSkipped]))
+		}
 	}
-	if counts[StatusError] > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", counts[StatusError]))
+	if n := tests[StatusSuccess] + tests[StatusWarn] + tests[StatusError]; n > 0 || p.tests {
+		t := fmt.Sprintf("%d %s passed", tests[StatusSuccess], plural(tests[StatusSuccess], "test"))
+		if tests[StatusWarn] > 0 {
+			t += fmt.Sprintf(", %d warned", tests[StatusWarn])
+		}
+		if tests[StatusError] > 0 {
+			t += fmt.Sprintf(", %d failed", tests[StatusError])
+		}
+		parts = append(parts, t)
 	}
-	if counts[StatusSkipped] > 0 {
-		parts = append(parts, fmt.Sprintf("%d skipped", counts[StatusSkipped]))
-	}
-	fmt.Fprintf(p.w, "Done in %.2fs: %s.\n", elapsed.Seconds(), strings.Join(parts, ", "))
+	fmt.Fprintf(p.w, "Done in %.2fs: %s.\n", elapsed.Seconds(), strings.Join(parts, "; "))
 	for _, r := range results {
 		if r.Status == StatusError {
 			fmt.Fprintf(p.w, "error: %s\n", r.Error)

@@ -53,6 +53,11 @@ type Result struct {
 	Seconds    float64     `json:"seconds"`
 	Error      string      `json:"error,omitempty"`
 	Warnings   []string    `json:"warnings,omitempty"`
+	Failures   int64       `json:"failures,omitempty"` // a test's failing rows
+	Sample     []string    `json:"sample,omitempty"`   // a few of them
+	When       string      `json:"when,omitempty"`     // a test's moment: "before publish" in a build
+
+	tests []*Result // the data tests run with this node (or window), printed under its line
 }
 
 // WindowJSON is a window in artifacts.
@@ -107,6 +112,34 @@ type runner struct {
 	kinds    map[string]compiler.Kind
 	views    map[string]string // name -> query of the view each model has in the catalog
 	warnings []string          // found before progress starts
+	tests    map[string][]*Result // data tests run for each node
+	pending  []*Result            // tests not yet printed
+}
+
+func (r *runner) addTests(id string, results []*Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tests == nil {
+		r.tests = map[string][]*Result{}
+	}
+	r.tests[id] = append(r.tests[id], results...)
+	r.pending = append(r.pending, results...)
+}
+
+// takeTests returns the tests run since the last call, to print under a node.
+func (r *runner) takeTests(id string) []*Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var mine, rest []*Result
+	for _, t := range r.pending {
+		if strings.HasPrefix(t.Node, id+".") {
+			mine = append(mine, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	r.pending = rest
+	return mine
 }
 
 // Run builds the selected nodes (models and seeds; sources are skipped) in
@@ -152,6 +185,16 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 		r.prog.warn(w)
 	}
 	results := r.schedule(ctx, nodes)
+	var built []string
+	for _, res := range results {
+		if res.Kind != "test" && (res.Status == StatusSuccess || res.Status == StatusWarn) {
+			built = append(built, res.Node)
+		}
+	}
+	if opts.Command == "build" {
+		results = append(results, r.singular(ctx, built)...)
+	}
+	r.prog.finish()
 
 	res := &Results{Results: results}
 	res.Metadata.Project, res.Metadata.Env, res.Metadata.Command = r.p.Name, r.p.Env, opts.Command
@@ -483,6 +526,7 @@ func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result
 	for _, id := range order {
 		if res := results[id]; res != nil {
 			out = append(out, res)
+			out = append(out, r.tests[id]...)
 		}
 	}
 	return out

@@ -100,6 +100,62 @@ exits 1. Incremental models need --trigger (or --start and --end).`,
 	return c
 }
 
+func newTest(g *globals) *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "test",
+		Short: "Run the data, singular and unit tests of the selected models",
+		Long: `Run the data tests of the selected models and sources against what is built,
+the singular tests (tests/*.sql) that read only selected models, and the unit
+tests (tests/**/*.toml) of the selected models. With --trigger, incremental
+models and sources are tested on that window's rows. Exits 1 when an
+error-severity test fails.`,
+		Example: `  etl test --select staging
+  etl test --select daily_clicks --trigger 2026-11-25T04:00:00Z`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.compiler()
+			if err != nil {
+				return err
+			}
+			ids, err := f.resolve(c)
+			if err != nil {
+				return err
+			}
+			if len(f.include) == 0 {
+				// Without a selection, sources' tests run too.
+				all, _ := c.Graph.Order()
+				ids = all
+				if len(f.exclude) > 0 {
+					ids, _ = c.Select([]string{"*", "source:*"}, f.exclude)
+				}
+			}
+			opts, err := f.engineOptions(g, c.Project, "test")
+			if err != nil {
+				return err
+			}
+			a, err := openAdapter(c.Project)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			res, err := engine.Test(context.Background(), c, a, ids, opts)
+			if err != nil {
+				return err
+			}
+			if res.Failed() {
+				return &exitError{code: exitFailed, err: errSilent}
+			}
+			return nil
+		},
+	}
+	f.selectFlags.add(c)
+	c.Flags().StringVarP(&f.trigger, "trigger", "t", "", "test the window of this trigger (incremental models and sources)")
+	c.Flags().StringVar(&f.logFormat, "log-format", "text", "progress as text or json")
+	f.threads = 1
+	return c
+}
+
 func only(c *compiler.Compiler, ids []string, kinds ...string) []string {
 	var out []string
 	for _, id := range ids {
@@ -113,7 +169,7 @@ func only(c *compiler.Compiler, ids []string, kinds ...string) []string {
 func (f *runFlags) engineOptions(g *globals, p *project.Project, command string) (engine.Options, error) {
 	opts := engine.Options{Command: command, FullRefresh: f.fullRefresh, Threads: f.threads, FailFast: f.failFast,
 		Out: g.stdout, JSON: f.logFormat == "json", Version: version}
-	if f.threads < 1 {
+	if f.threads < 1 && command != "test" {
 		return opts, invalid(fmt.Errorf("--threads %d: use 1 or more", f.threads))
 	}
 	parse := func(flag, v string) (time.Time, error) {

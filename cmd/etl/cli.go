@@ -142,19 +142,8 @@ A scheduled run:
 		newVersion(g),
 	)
 	root.AddCommand(newBuild(g, "build"), newBuild(g, "run"), newShow(g), newStatus(g))
-	root.AddCommand(notYet("test", "Run data, singular and unit tests"))
+	root.AddCommand(newTest(g))
 	return root
-}
-
-func notYet(name, short string) *cobra.Command {
-	return &cobra.Command{
-		Use:                name,
-		Short:              short + " (not available yet)",
-		DisableFlagParsing: true,
-		RunE: func(*cobra.Command, []string) error {
-			return invalid(fmt.Errorf("etl %s is not available in this version yet: the engine is still being built; `etl compile` shows the SQL it would run", name))
-		},
-	}
 }
 
 // load reads the project with the command-line layers of config.
