@@ -322,6 +322,12 @@ func (r *runner) prepare(ctx context.Context, nodes []*compiler.Node) error {
 		}
 		need[id] = true
 		stack = append(stack, r.c.Graph.Parents(id)...)
+		// What relationships tests read must be readable too.
+		for _, t := range testsOf(r.c.Nodes[id]) {
+			if t.Type == "relationships" && r.c.Nodes[t.To] != nil {
+				stack = append(stack, t.To)
+			}
+		}
 	}
 	order, err := r.c.Graph.Order()
 	if err != nil {
@@ -439,7 +445,16 @@ func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result
 	waiting := map[string]int{}
 	children := map[string][]string{}
 	for _, n := range nodes {
-		for _, p := range r.c.Graph.Parents(n.ID) {
+		parents := r.c.Graph.Parents(n.ID)
+		// A relationships test reads its `to` before publishing: build
+		// that first when it is selected and earlier in build order (so
+		// this can never make a cycle).
+		for _, t := range testsOf(n) {
+			if t.Type == "relationships" && selected[t.To] != nil && pos[t.To] < pos[n.ID] && !contains(parents, t.To) {
+				parents = append(parents, t.To)
+			}
+		}
+		for _, p := range parents {
 			if selected[p] != nil {
 				waiting[n.ID]++
 				children[p] = append(children[p], n.ID)
@@ -536,4 +551,13 @@ func (r *runner) skip(n *compiler.Node, why string) *Result {
 	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSkipped, Error: why}
 	r.prog.node(res, compiler.Window{})
 	return res
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

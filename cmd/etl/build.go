@@ -122,13 +122,9 @@ error-severity test fails.`,
 			if err != nil {
 				return err
 			}
-			if len(f.include) == 0 {
+			if len(f.include) == 0 && len(f.exclude) == 0 {
 				// Without a selection, sources' tests run too.
-				all, _ := c.Graph.Order()
-				ids = all
-				if len(f.exclude) > 0 {
-					ids, _ = c.Select([]string{"*", "source:*"}, f.exclude)
-				}
+				ids, _ = c.Graph.Order()
 			}
 			opts, err := f.engineOptions(g, c.Project, "test")
 			if err != nil {
