@@ -94,6 +94,7 @@ func New(p *project.Project, d Dialect) (*Compiler, error) {
 		all = append(all, e...)
 	}
 	all = append(all, c.checkTests()...)
+	all = append(all, c.checkUnits()...)
 	if err := all.Err(); err != nil {
 		return nil, err
 	}
@@ -315,7 +316,12 @@ func templateError(path string, err error) error {
 	if fm := regexp.MustCompile(`^function "(\w+)" not defined$`).FindStringSubmatch(text); fm != nil {
 		text = fmt.Sprintf("unknown template function %q%s", fm[1], project.DidYouMean(fm[1], funcNames))
 	}
-	return &project.FileError{Path: path, Line: line, Column: col, Err: errors.New(text)}
+	var inner error = errors.New(text)
+	var nw *NeedsWindowError
+	if errors.As(err, &nw) {
+		inner = nw
+	}
+	return &project.FileError{Path: path, Line: line, Column: col, Err: inner}
 }
 
 // positioned builds a FileError from a text/template location "name:line:col".
@@ -387,6 +393,31 @@ func (c *Compiler) checkTests() []error {
 		}
 		if n.Source != nil {
 			check(n.Source.Tests)
+		}
+	}
+	return errs
+}
+
+// checkUnits reports unit tests of unknown models or with unknown inputs.
+func (c *Compiler) checkUnits() []error {
+	var errs []error
+	for _, u := range c.Project.UnitTests {
+		n := c.Nodes[u.Model]
+		if u.Model != "" && (n == nil || n.Model == nil) {
+			errs = append(errs, project.Errorf(u.Path, u.ModelLine, "unit test of unknown model %q%s", u.Model, project.DidYouMean(u.Model, c.names(false))))
+			continue
+		}
+		for _, g := range u.Given {
+			var err error
+			switch {
+			case g.Ref != "":
+				_, err = c.resolve("ref", g.Ref)
+			case g.Source != "":
+				_, err = c.resolve("source", g.Source)
+			}
+			if err != nil {
+				errs = append(errs, project.Errorf(u.Path, g.Line, "given: %v", err))
+			}
 		}
 	}
 	return errs

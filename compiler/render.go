@@ -25,6 +25,12 @@ type Options struct {
 	// names exactly those files, so that no other file is opened, not even
 	// to read a schema. ok is false when the input's layout does not tell.
 	Files func(id string, w Window) (files []string, ok bool)
+	// Relations, when set, replaces inputs by id (and the model's own data,
+	// {{ this }}, by the model's id) with the given relations: a unit test's
+	// fixed rows. Window filters still apply to them.
+	Relations map[string]string
+	// Vars, when set, override the project's vars by name.
+	Vars map[string]any
 }
 
 // NoWindowError is returned when an incremental model is rendered without a
@@ -129,15 +135,22 @@ func (n *Node) funcs() template.FuncMap {
 		"window_start_date": func() (string, error) { return n.cur.date(n.cur.w.Start, "window_start_date") },
 		"window_end_date":   func() (string, error) { return n.cur.date(n.cur.w.End, "window_end_date") },
 		"trigger":           func() (string, error) { return n.cur.trigger() },
-		"this":              func() string { return n.cur.c.d.Quote(n.Name) },
+		"this":              func() string { return n.cur.this() },
 		"is_incremental":    func() bool { return n.cur.isIncremental() },
 		"env":               func() string { return n.cur.c.Project.Env },
 	}
 }
 
+// NeedsWindowError is a window function used where no window is known.
+type NeedsWindowError struct{ Func string }
+
+func (e *NeedsWindowError) Error() string {
+	return fmt.Sprintf("%s needs a window: pass --trigger TIME, or --start and --end", e.Func)
+}
+
 func (r *renderer) needWindow(fn string) error {
 	if r.w.IsZero() {
-		return fmt.Errorf("%s needs a window: pass --trigger TIME, or --start and --end", fn)
+		return &NeedsWindowError{Func: fn}
 	}
 	return nil
 }
@@ -167,6 +180,13 @@ func (r *renderer) trigger() (string, error) {
 	return r.c.d.Timestamp(r.opts.Trigger.In(loc)), nil
 }
 
+func (r *renderer) this() string {
+	if rel, ok := r.opts.Relations[r.n.ID]; ok {
+		return rel
+	}
+	return r.c.d.Quote(r.n.Name)
+}
+
 func (r *renderer) isIncremental() bool {
 	m := r.n.Model
 	return m != nil && m.Config.Materialized == project.Incremental && !r.opts.FullRefresh &&
@@ -174,6 +194,9 @@ func (r *renderer) isIncremental() bool {
 }
 
 func (r *renderer) variable(name string) (any, error) {
+	if v, ok := r.opts.Vars[name]; ok {
+		return v, nil
+	}
 	v, ok := r.c.Project.Vars[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown var %q", name)
@@ -193,6 +216,21 @@ func (r *renderer) relation(fn, name string) (string, error) {
 	var rel string
 	var preds []string
 	filter := r.windowed && !strings.HasSuffix(fn, "_full")
+	if given, ok := r.opts.Relations[id]; ok {
+		rel = given
+		if filter {
+			switch {
+			case target.Source != nil && target.Source.TimeColumn != "":
+				preds = append(preds, r.timeRange(target.Source.TimeColumn, r.opts.Kinds[id]))
+			case target.Model != nil && target.Model.WindowFilterable():
+				preds = append(preds, r.timeRange(target.Model.Config.TimeColumn, r.opts.Kinds[id]))
+			}
+		}
+		if len(preds) == 0 {
+			return rel, nil
+		}
+		return "(select * from " + rel + " where " + strings.Join(preds, " and ") + ")", nil
+	}
 	switch target.Kind {
 	case KindSource:
 		s := target.Source

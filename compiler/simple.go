@@ -146,7 +146,7 @@ func (r *renderer) call(fn, arg string) (string, error) {
 	case "trigger":
 		return r.trigger()
 	case "this":
-		return r.c.d.Quote(r.n.Name), nil
+		return r.this(), nil
 	case "is_incremental":
 		return strconv.FormatBool(r.isIncremental()), nil
 	case "env":

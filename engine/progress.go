@@ -150,7 +150,7 @@ func (p *progress) test(res *Result) {
 		p.emit(v)
 		return
 	}
-	word := map[string]string{StatusSuccess: "PASS", StatusError: "FAIL", StatusWarn: "WARN"}[res.Status]
+	word := map[string]string{StatusSuccess: "PASS", StatusError: "FAIL", StatusWarn: "WARN", StatusSkipped: "SKIP"}[res.Status]
 	width := len(fmt.Sprint(p.total))
 	var b strings.Builder
 	if p.tests {
@@ -224,6 +224,9 @@ func (p *progress) summary(results []*Result, elapsed time.Duration) {
 		}
 		if tests[StatusError] > 0 {
 			t += fmt.Sprintf(", %d failed", tests[StatusError])
+		}
+		if tests[StatusSkipped] > 0 {
+			t += fmt.Sprintf(", %d skipped", tests[StatusSkipped])
 		}
 		parts = append(parts, t)
 	}

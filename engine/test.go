@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -35,6 +36,10 @@ func (r *runner) singular(ctx context.Context, built []string) []*Result {
 		sql, err := r.c.Render(t.ID, w, compiler.Options{Trigger: r.opts.Trigger, Existing: r.exists})
 		if err != nil {
 			res := &Result{Node: t.ID, Kind: "test", Path: t.Path, Status: StatusError, Error: err.Error()}
+			var nw *compiler.NeedsWindowError
+			if errors.As(err, &nw) {
+				res.Status, res.Error = StatusSkipped, "uses "+nw.Func+": run with --trigger to check a window"
+			}
 			r.prog.test(res)
 			out = append(out, res)
 			continue

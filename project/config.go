@@ -23,8 +23,9 @@ type Project struct {
 	Sources map[string]*Source
 	Models  map[string]*Model
 	Seeds   map[string]*Seed
-	Tests   []*SingularTest
-	Units   []string // unit test files (tests/**/*.toml), relative paths
+	Tests     []*SingularTest
+	Units     []string // unit test files (tests/**/*.toml), relative paths
+	UnitTests []*UnitTest
 
 	disabled map[string]string // model name -> file of a model with enabled = false
 }

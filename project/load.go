@@ -683,6 +683,7 @@ func (p *Project) loadSeedsAndTests(errs *ErrorList) {
 	})
 	walk("tests", ".toml", func(rel, stem string) { p.Units = append(p.Units, rel) })
 	sort.Slice(p.Tests, func(i, j int) bool { return p.Tests[i].Name < p.Tests[j].Name })
+	p.loadUnits(errs)
 }
 
 // Parallel runs fn for 0..n-1 on every CPU, in chunks so that scheduling
