@@ -45,9 +45,9 @@ func TestDataTests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := testProject(t, map[string]string{
-				"models/things.sql": "/*---\nmaterialized = \"table\"\n---*/\n" + rowsSQL,
+				"models/things.sql":  "/*---\nmaterialized = \"table\"\n---*/\n" + rowsSQL,
 				"models/things.toml": "[[tests]]\n" + tt.test + "\n",
-				"seeds/codes.csv":   "code\na\nb\nc\nd\n",
+				"seeds/codes.csv":    "code\na\nb\nc\nd\n",
 			})
 			// The test fails the build too (before publish), so build
 			// the data with the tests' severity lowered, then run etl test.
@@ -235,7 +235,7 @@ columns = ["user_id"]
 select user_id, min(cast(ts as date)) as day from {{ source "events" }} group by user_id
 `,
 	})
-	build(t, root, runOpts{sel: []string{"firsts"}, trigger: "2026-11-21T00:00:00Z"}) // a, b on the 20th
+	build(t, root, runOpts{sel: []string{"firsts"}, trigger: "2026-11-21T00:00:00Z"})             // a, b on the 20th
 	res, out := build(t, root, runOpts{sel: []string{"firsts"}, trigger: "2026-11-22T00:00:00Z"}) // a, c on the 21st
 	if !res.Failed() {
 		t.Fatalf("user a is in the dataset twice after the 21st, but the unique test passed:\n%s", out)

@@ -110,8 +110,8 @@ type runner struct {
 
 	mu       sync.Mutex
 	kinds    map[string]compiler.Kind
-	views    map[string]string // name -> query of the view each model has in the catalog
-	warnings []string          // found before progress starts
+	views    map[string]string    // name -> query of the view each model has in the catalog
+	warnings []string             // found before progress starts
 	tests    map[string][]*Result // data tests run for each node
 	pending  []*Result            // tests not yet printed
 }

@@ -17,12 +17,12 @@ type Project struct {
 	TargetDir string // absolute
 	Start     time.Time
 
-	Window  Window // project-wide defaults; each model holds its own resolved copy
-	Vars    map[string]any
-	Engine  Engine
-	Sources map[string]*Source
-	Models  map[string]*Model
-	Seeds   map[string]*Seed
+	Window    Window // project-wide defaults; each model holds its own resolved copy
+	Vars      map[string]any
+	Engine    Engine
+	Sources   map[string]*Source
+	Models    map[string]*Model
+	Seeds     map[string]*Seed
 	Tests     []*SingularTest
 	Units     []string // unit test files (tests/**/*.toml), relative paths
 	UnitTests []*UnitTest
