@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -360,27 +361,54 @@ func (r *runner) prepare(ctx context.Context, nodes []*compiler.Node) error {
 }
 
 // refreshView points the view of a dataset model at its files; a dataset
-// with no file yet gets an empty view of the given columns, if any.
+// with no file yet gets an empty view of its columns. The columns of a build
+// (cols) are kept in <data_dir>/.etl/schema/<model>.json, so that the view
+// lists them in the model's order (hive partition keys would come last) in
+// later runs too.
 func (r *runner) refreshView(ctx context.Context, s Session, n *compiler.Node, cols []Column) error {
+	schema := filepath.Join(r.p.DataDir, ".etl", "schema", n.Name+".json")
+	if cols != nil {
+		if data, err := json.Marshal(cols); err == nil {
+			_ = os.MkdirAll(filepath.Dir(schema), 0o755)
+			_ = writeAtomic(schema, data)
+		}
+	} else if data, err := os.ReadFile(schema); err == nil {
+		_ = json.Unmarshal(data, &cols)
+	}
 	dir := filepath.Join(r.p.DataDir, n.Name)
-	if hasParquet(dir) {
-		q := "SELECT * FROM " + r.a.ReadDataset(dir, nil)
+	var q string
+	switch {
+	case hasParquet(dir):
+		list := "*"
+		if len(cols) > 0 {
+			names := make([]string, len(cols))
+			for i, c := range cols {
+				names[i] = r.d.Quote(c.Name)
+			}
+			list = strings.Join(names, ", ")
+		}
+		q = "SELECT " + list + " FROM " + r.a.ReadDataset(dir, nil)
+		if err := s.CreateView(ctx, n.Name, q); err != nil && list != "*" {
+			// The files no longer match the recorded columns: show them as they are.
+			q = "SELECT * FROM " + r.a.ReadDataset(dir, nil)
+		} else if err == nil {
+			r.setView(n.Name, q)
+			return nil
+		}
 		if err := s.CreateView(ctx, n.Name, q); err != nil {
 			return fmt.Errorf("read dataset of %s: %w", n.Name, err)
 		}
-		r.setView(n.Name, q)
+	case len(cols) > 0:
+		parts := make([]string, len(cols))
+		for i, c := range cols {
+			parts[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, r.d.Quote(c.Name))
+		}
+		q = "SELECT " + strings.Join(parts, ", ") + " WHERE false"
+		if err := s.CreateView(ctx, n.Name, q); err != nil {
+			return err
+		}
+	default:
 		return nil
-	}
-	if len(cols) == 0 {
-		return nil
-	}
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, r.d.Quote(c.Name))
-	}
-	q := "SELECT " + strings.Join(parts, ", ") + " WHERE false"
-	if err := s.CreateView(ctx, n.Name, q); err != nil {
-		return err
 	}
 	r.setView(n.Name, q)
 	return nil

@@ -23,7 +23,7 @@ func newInit(g *globals) *cobra.Command {
 		Long: `Write a small working project into DIR: a CSV source, a seed, a staging view,
 an incremental daily model with a test, and a singular test. DIR may exist but
 must not hold an etl_project.toml already.`,
-		Example: "  etl init clicks && cd clicks && etl compile --trigger 2026-11-25T04:00:00Z",
+		Example: "  etl init clicks && cd clicks && etl build --trigger 2026-11-25T04:00:00Z",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			dir := args[0]
@@ -59,7 +59,7 @@ must not hold an etl_project.toml already.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "wrote project %q to %s\nnext: cd %s && etl compile --trigger 2026-11-25T04:00:00Z\n", name, dir, dir)
+			fmt.Fprintf(g.stdout, "wrote project %q to %s\nnext: cd %s && etl build --trigger 2026-11-25T04:00:00Z\n", name, dir, dir)
 			return nil
 		},
 	}
