@@ -2,21 +2,16 @@ package compiler_test
 
 import (
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
-
 	"github.com/etl-dev/etl/adapters/duckdb"
 	"github.com/etl-dev/etl/compiler"
+	"github.com/etl-dev/etl/internal/golden"
 	"github.com/etl-dev/etl/project"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 func TestRender(t *testing.T) {
 	proj := `
@@ -188,30 +183,8 @@ func TestExampleGolden(t *testing.T) {
 					continue
 				}
 				got := strings.ReplaceAll(cn.SQL, p.Root, "$PROJECT") + "\n"
-				golden(t, filepath.Join("testdata", "example", tc.dir, cn.Node.Name+".sql"), got)
+				golden.Check(t, filepath.Join("testdata", "example", tc.dir, cn.Node.Name+".sql"), got)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if string(want) != got {
-		dmp := diffmatchpatch.New()
-		diffs := dmp.DiffMain(string(want), got, false)
-		t.Errorf("%s differs (-want +got):\n%s", path, dmp.DiffPrettyText(diffs))
 	}
 }

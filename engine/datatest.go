@@ -202,14 +202,20 @@ func sample(rows *Rows) []string {
 	for _, row := range rows.Values {
 		parts := make([]string, len(row))
 		for i, v := range row {
-			parts[i] = rows.Columns[i] + "=" + formatValue(v)
+			val := FormatValue(v)
+			if str, ok := v.(string); ok {
+				val = strconv.Quote(str) // a failing value may be "" or " x"
+			}
+			parts[i] = rows.Columns[i] + "=" + val
 		}
 		out = append(out, strings.Join(parts, ", "))
 	}
 	return out
 }
 
-func formatValue(v any) string {
+// FormatValue renders a value of a result for people: midnight times as
+// dates, NULL as NULL.
+func FormatValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
@@ -218,8 +224,6 @@ func formatValue(v any) string {
 			return x.Format("2006-01-02")
 		}
 		return x.Format("2006-01-02 15:04:05.999999")
-	case string:
-		return strconv.Quote(x)
 	case []byte:
 		return fmt.Sprintf("%x", x)
 	}

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -478,7 +479,7 @@ func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result
 		// that first when it is selected and earlier in build order (so
 		// this can never make a cycle).
 		for _, t := range testsOf(n) {
-			if t.Type == "relationships" && selected[t.To] != nil && pos[t.To] < pos[n.ID] && !contains(parents, t.To) {
+			if t.Type == "relationships" && selected[t.To] != nil && pos[t.To] < pos[n.ID] && !slices.Contains(parents, t.To) {
 				parents = append(parents, t.To)
 			}
 		}
@@ -579,13 +580,4 @@ func (r *runner) skip(n *compiler.Node, why string) *Result {
 	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSkipped, Error: why}
 	r.prog.node(res, compiler.Window{})
 	return res
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

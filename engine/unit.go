@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -153,7 +154,7 @@ func (r *runner) compare(ctx context.Context, s Session, u *project.UnitTest, ac
 			continue
 		}
 		wanted[c.Name] = true
-		if !contains(names, c.Name) {
+		if !slices.Contains(names, c.Name) {
 			return "", fmt.Errorf("expected column %q is not in the output of %s (its columns: %s)", c.Name, u.Model, strings.Join(names, ", "))
 		}
 	}

@@ -1,16 +1,11 @@
 package engine_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
+	"github.com/etl-dev/etl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 const unitModel = `/*---
 materialized = "incremental"
@@ -111,30 +106,11 @@ rows = [{ dt = 2026-11-24, users = 1 }]
 				t.Errorf("error:\n%s\nwant it to contain\n%s", r.Error, tt.want)
 			}
 			if tt.golden != "" {
-				goldenFile(t, tt.golden, r.Error+"\n")
+				golden.Check(t, tt.golden, r.Error+"\n")
 				if !strings.Contains(out, r.Error) {
 					t.Errorf("the diff is not in the output:\n%s", out)
 				}
 			}
 		})
-	}
-}
-
-func goldenFile(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if string(want) != got {
-		dmp := diffmatchpatch.New()
-		t.Errorf("%s differs (-want +got):\n%s", path, dmp.DiffPrettyText(dmp.DiffMain(string(want), got, false)))
 	}
 }

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -139,7 +140,7 @@ func decodeFolder(t table) *folder {
 	f := &folder{t: t, sub: map[string]*folder{}}
 	own := map[string]any{}
 	for k, v := range t.m {
-		if contains(modelKeys, k) {
+		if slices.Contains(modelKeys, k) {
 			own[k] = v
 			continue
 		}

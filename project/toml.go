@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -145,7 +146,7 @@ func (t table) errorf(key string, format string, args ...any) {
 // keys reports every key of the table not in allowed, with a suggestion.
 func (t table) keys(allowed ...string) {
 	for _, k := range sortedKeys(t.m) {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			t.unknown(k, allowed)
 		}
 	}
@@ -202,7 +203,7 @@ func (t table) str(key string) *string {
 
 func (t table) oneOf(key string, values ...string) *string {
 	s := t.str(key)
-	if s != nil && !contains(values, *s) {
+	if s != nil && !slices.Contains(values, *s) {
 		if sug := Suggest(*s, values); sug != "" {
 			t.errorf(key, "`%s` = %q is not valid; did you mean %q?", key, *s, sug)
 		} else {
@@ -325,15 +326,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteList(values []string) string {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -60,11 +61,7 @@ exits 1. Incremental models need --trigger (or --start and --end).`,
 			if f.logFormat != "text" && f.logFormat != "json" {
 				return invalid(fmt.Errorf("--log-format %q: use text or json", f.logFormat))
 			}
-			c, err := g.compiler()
-			if err != nil {
-				return err
-			}
-			ids, err := f.resolve(c)
+			c, ids, err := g.selected(&f.selectFlags)
 			if err != nil {
 				return err
 			}
@@ -114,11 +111,7 @@ error-severity test fails.`,
   etl test --select daily_clicks --trigger 2026-11-25T04:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.compiler()
-			if err != nil {
-				return err
-			}
-			ids, err := f.resolve(c)
+			c, ids, err := g.selected(&f.selectFlags)
 			if err != nil {
 				return err
 			}
@@ -155,7 +148,7 @@ error-severity test fails.`,
 func only(c *compiler.Compiler, ids []string, kinds ...string) []string {
 	var out []string
 	for _, id := range ids {
-		if contains(kinds, c.Nodes[id].Kind) {
+		if slices.Contains(kinds, c.Nodes[id].Kind) {
 			out = append(out, id)
 		}
 	}
@@ -258,27 +251,12 @@ func printRows(g *globals, rows *engine.Rows) {
 	for _, row := range rows.Values {
 		cells := make([]string, len(row))
 		for i, v := range row {
-			cells[i] = formatValue(v)
+			cells[i] = engine.FormatValue(v)
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	tw.Flush()
 	fmt.Fprintf(g.stdout, "(%d %s)\n", len(rows.Values), map[bool]string{true: "row", false: "rows"}[len(rows.Values) == 1])
-}
-
-func formatValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format("2006-01-02")
-		}
-		return x.Format("2006-01-02 15:04:05.999999")
-	case []byte:
-		return fmt.Sprintf("%x", x)
-	}
-	return fmt.Sprint(v)
 }
 
 func newStatus(g *globals) *cobra.Command {
@@ -294,11 +272,7 @@ gaps with etl build --start ... --end ....`,
 		Example: "  etl status --select tag:daily --trigger 2026-11-25T04:00:00Z",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.compiler()
-			if err != nil {
-				return err
-			}
-			ids, err := sel.resolve(c)
+			c, ids, err := g.selected(&sel)
 			if err != nil {
 				return err
 			}

@@ -178,6 +178,16 @@ func (s *selectFlags) add(c *cobra.Command) {
 	c.Flags().StringArrayVar(&s.exclude, "exclude", nil, "nodes to leave out, in the same syntax")
 }
 
+// selected loads and parses the project and evaluates the selection.
+func (g *globals) selected(s *selectFlags) (*compiler.Compiler, []string, error) {
+	c, err := g.compiler()
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, err := s.resolve(c)
+	return c, ids, err
+}
+
 func (s *selectFlags) resolve(c *compiler.Compiler) ([]string, error) {
 	ids, err := c.Select(s.include, s.exclude)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,18 +41,14 @@ source:NAME. Without --select, every model and seed is listed.`,
   etl ls --select source:events+`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			c, err := g.compiler()
-			if err != nil {
-				return err
-			}
-			ids, err := sel.resolve(c)
+			c, ids, err := g.selected(&sel)
 			if err != nil {
 				return err
 			}
 			var b strings.Builder
 			for _, id := range ids {
 				n := c.Nodes[id]
-				if len(kinds) > 0 && !contains(kinds, n.Kind) {
+				if len(kinds) > 0 && !slices.Contains(kinds, n.Kind) {
 					continue
 				}
 				b.WriteString(id)
@@ -64,15 +61,6 @@ source:NAME. Without --select, every model and seed is listed.`,
 	sel.add(c)
 	c.Flags().StringSliceVar(&kinds, "resource-type", nil, "list only these kinds: model, seed, source")
 	return c
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // windowFlags are --trigger and --full-refresh.
@@ -104,11 +92,7 @@ taken silently.`,
 			// A compile allocates much and keeps little: collect garbage
 			// less often (the heap stays well under 500 MB for 10,000 models).
 			debug.SetGCPercent(400)
-			c, err := g.compiler()
-			if err != nil {
-				return err
-			}
-			ids, err := sel.resolve(c)
+			c, ids, err := g.selected(&sel)
 			if err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,10 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
+	"github.com/etl-dev/etl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // TestEndToEnd runs each case folder under testdata/e2e: the project in its
 // project/ folder (or the example project when the case has a file named
@@ -45,9 +42,9 @@ func TestEndToEnd(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(args, &stdout, &stderr)
 			clean := func(b bytes.Buffer) string { return strings.ReplaceAll(b.String(), root, "$PROJECT") }
-			check(t, filepath.Join(dir, "stdout"), clean(stdout))
-			check(t, filepath.Join(dir, "stderr"), clean(stderr))
-			check(t, filepath.Join(dir, "exit"), strconv.Itoa(code)+"\n")
+			golden.Check(t, filepath.Join(dir, "stdout"), clean(stdout))
+			golden.Check(t, filepath.Join(dir, "stderr"), clean(stderr))
+			golden.Check(t, filepath.Join(dir, "exit"), strconv.Itoa(code)+"\n")
 		})
 	}
 }
@@ -76,28 +73,6 @@ func copyProject(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-func check(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if got == "" {
-			os.Remove(path)
-			return
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	if string(want) != got {
-		dmp := diffmatchpatch.New()
-		t.Errorf("%s differs (-want +got):\n%s", path, dmp.DiffPrettyText(dmp.DiffMain(string(want), got, false)))
-	}
 }
 
 func TestCompileWritesArtifacts(t *testing.T) {
