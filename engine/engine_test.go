@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -519,4 +520,41 @@ func TestHelperBuild(t *testing.T) {
 	})
 	_, out, err := tryBuild(os.Getenv("ETL_TEST_ROOT"), runOpts{sel: []string{os.Getenv("ETL_TEST_MODEL")}, trigger: os.Getenv("ETL_TEST_TRIGGER")})
 	fmt.Println(out, err)
+}
+
+func TestFailFastAndJSONProgress(t *testing.T) {
+	root := testProject(t, map[string]string{
+		"models/a_broken.sql": "/*---\nmaterialized = \"table\"\n---*/\nselect nope from {{ source_full \"events\" }}\n",
+	})
+	p, _ := project.Load(root, project.Options{})
+	c, _ := compiler.New(p, duckdb.Dialect{})
+	ids, _ := c.Select(nil, nil)
+	a, _ := duckdb.Open(duckdb.Settings{})
+	defer a.Close()
+	var out bytes.Buffer
+	trigger, _ := compiler.ParseTime("2026-11-23", time.UTC, nil)
+	res, err := engine.Run(context.Background(), c, a, ids, engine.Options{Command: "build", Out: &out, Threads: 1, FailFast: true, JSON: true, Trigger: trigger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := status(res, "a_broken"); r.Status != "error" {
+		t.Fatalf("a_broken: %s", r.Status)
+	}
+	for _, id := range []string{"daily", "users", "total"} {
+		if r := status(res, id); r.Status != "skipped" || !strings.Contains(r.Error, "--fail-fast") {
+			t.Errorf("%s: got %s (%s), want skipped by --fail-fast", id, r.Status, r.Error)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	events := map[string]int{}
+	for _, l := range lines {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("progress line is not JSON: %q", l)
+		}
+		events[fmt.Sprint(v["event"])]++
+	}
+	if events["start"] != 1 || events["done"] != 1 || events["node"] != 4 {
+		t.Errorf("events: %v\n%s", events, out.String())
+	}
 }

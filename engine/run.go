@@ -161,12 +161,7 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 		kinds:  map[string]compiler.Kind{},
 		views:  map[string]string{},
 	}
-	var nodes []*compiler.Node
-	for _, id := range ids {
-		if n := c.Nodes[id]; n.Kind == compiler.KindModel || n.Kind == compiler.KindSeed {
-			nodes = append(nodes, n)
-		}
-	}
+	nodes := buildable(c, ids)
 	if err := r.check(nodes); err != nil {
 		return nil, err
 	}
@@ -214,6 +209,23 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 		return res, fmt.Errorf("write run_results.json: %w", err)
 	}
 	return res, nil
+}
+
+func buildable(c *compiler.Compiler, ids []string) []*compiler.Node {
+	var nodes []*compiler.Node
+	for _, id := range ids {
+		if n := c.Nodes[id]; n.Kind == compiler.KindModel || n.Kind == compiler.KindSeed {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes
+}
+
+// Check refuses, before anything runs, a run that would need the wall clock
+// or a start the project lacks. Its errors are the user's to fix.
+func Check(c *compiler.Compiler, ids []string, opts Options) error {
+	r := &runner{c: c, p: c.Project, opts: opts}
+	return r.check(buildable(c, ids))
 }
 
 func newRunID() string {

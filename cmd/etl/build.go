@@ -72,6 +72,9 @@ exits 1. Incremental models need --trigger (or --start and --end).`,
 			if err != nil {
 				return err
 			}
+			if err := engine.Check(c, ids, opts); err != nil {
+				return invalid(err)
+			}
 			a, err := openAdapter(c.Project)
 			if err != nil {
 				return err
@@ -81,10 +84,10 @@ exits 1. Incremental models need --trigger (or --start and --end).`,
 			defer stop()
 			res, err := engine.Run(ctx, c, a, ids, opts)
 			if err != nil {
-				var nw *compiler.NoWindowError
-				if errors.As(err, &nw) || strings.Contains(err.Error(), "--start") || strings.Contains(err.Error(), "needs a start") {
-					return invalid(err)
-				}
+				return err
+			}
+			manifest := c.Manifest(nil, version, nil)
+			if err := engine.WriteManifest(c.Project.TargetDir, manifest); err != nil {
 				return err
 			}
 			if res.Failed() {
