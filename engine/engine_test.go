@@ -558,3 +558,35 @@ func TestFailFastAndJSONProgress(t *testing.T) {
 		t.Errorf("events: %v\n%s", events, out.String())
 	}
 }
+
+// TestOverwriteOtherLayouts: without partitions, and with partitions that are
+// not the time column, an overwrite still replaces exactly the window's rows.
+func TestOverwriteOtherLayouts(t *testing.T) {
+	for name, layout := range map[string]string{"unpartitioned": "", "by user": `partition_by = ["user_id"]`} {
+		t.Run(name, func(t *testing.T) {
+			root := testProject(t, map[string]string{
+				"models/daily.sql": "/*---\nmaterialized = \"incremental\"\ntime_column = \"dt\"\n" + layout + "\n---*/\n" +
+					"select cast(ts as date) as dt, user_id, count(*) as n from {{ source \"events\" }} group by all\n",
+			})
+			build(t, root, runOpts{sel: []string{"daily"}, start: "2026-11-20", end: "2026-11-25"})
+			want := rows(t, root, "daily")
+			if len(want) != 9 {
+				t.Fatalf("got %d rows after the backfill, want 9: %v", len(want), want)
+			}
+			build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-23T00:00:00Z"})
+			equal(t, "after rebuilding the 22nd", rows(t, root, "daily"), want)
+			// Change the 22nd's events: only its rows change.
+			writeEvents(t, filepath.Join(root, "raw", "events"), map[string][]string{"2026-11-22": {"z"}})
+			build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-23T00:00:00Z"})
+			var wantAfter []string
+			for _, r := range want {
+				if !strings.Contains(r, "dt=2026-11-22") {
+					wantAfter = append(wantAfter, r)
+				}
+			}
+			wantAfter = append(wantAfter, "dt=2026-11-22 n=1 user_id=z")
+			sort.Strings(wantAfter)
+			equal(t, "after new events on the 22nd", rows(t, root, "daily"), wantAfter)
+		})
+	}
+}

@@ -332,7 +332,7 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 		files, _ := partitionFiles(p.dataset, m.Config.TimeColumn, ".parquet", w)
 		query, affected = newRows, dirsOf(p.dataset, files)
 	default:
-		query, affected, err = r.overwriteQuery(ctx, s, p, pred, newRows, partitioned)
+		query, affected, err = r.overwriteQuery(ctx, s, m, p, tmp, pred, newRows, partitioned)
 	}
 	if err != nil {
 		return nil, err
@@ -435,19 +435,23 @@ func (r *runner) incrementalScope(m *project.Model, p paths, tmp, pred string, e
 	return sc
 }
 
-// overwriteQuery: the window's rows are replaced. A partition holding any
-// row of the window is rewritten with its rows outside the window kept; when
-// the time column is a partition key this reads only the window's folders.
-func (r *runner) overwriteQuery(ctx context.Context, s Session, p paths, pred, newRows string, partitioned bool) (string, []string, error) {
+// overwriteQuery: the window's rows are replaced. A partition holding a row
+// of the window, or receiving a new row, is rewritten with its other rows
+// kept; the others are not touched.
+func (r *runner) overwriteQuery(ctx context.Context, s Session, m *project.Model, p paths, tmp, pred, newRows string, partitioned bool) (string, []string, error) {
 	if !partitioned {
 		keep := fmt.Sprintf("SELECT * FROM %s WHERE (%s) IS NOT TRUE", r.a.ReadDataset(p.dataset, nil), pred)
 		return r.a.UnionByName(keep, newRows), []string{""}, nil
 	}
-	files, err := s.Files(ctx, p.dataset, pred)
+	inWindow, err := s.Files(ctx, p.dataset, pred)
 	if err != nil {
 		return "", nil, err
 	}
-	affected := dirsOf(p.dataset, files)
+	landing, err := r.landing(ctx, s, m, p, tmp, pred)
+	if err != nil {
+		return "", nil, err
+	}
+	affected := dirsOf(p.dataset, append(inWindow, landing...))
 	if len(affected) == 0 {
 		return newRows, nil, nil
 	}
@@ -457,6 +461,17 @@ func (r *runner) overwriteQuery(ctx context.Context, s Session, p paths, pred, n
 	}
 	keep := fmt.Sprintf("SELECT * FROM %s WHERE (%s) IS NOT TRUE", r.a.ReadDataset(p.dataset, all), pred)
 	return r.a.UnionByName(keep, newRows), affected, nil
+}
+
+// landing returns the files of the partitions that the window's new rows go
+// to: they are rewritten with the new rows added.
+func (r *runner) landing(ctx context.Context, s Session, m *project.Model, p paths, tmp, pred string) ([]string, error) {
+	pcols := make([]string, len(m.Config.PartitionBy))
+	for i, c := range m.Config.PartitionBy {
+		pcols[i] = r.d.Quote(c)
+	}
+	list := strings.Join(pcols, ", ")
+	return s.Files(ctx, p.dataset, fmt.Sprintf("(%s) IN (SELECT DISTINCT %s FROM %s WHERE %s)", list, list, r.d.Quote(tmp), pred))
 }
 
 // mergeQuery: rows of the window replace the rows with the same unique key
@@ -480,12 +495,7 @@ func (r *runner) mergeQuery(ctx context.Context, s Session, m *project.Model, p 
 	if err != nil {
 		return "", nil, err
 	}
-	pcols := make([]string, len(m.Config.PartitionBy))
-	for i, c := range m.Config.PartitionBy {
-		pcols[i] = r.d.Quote(c)
-	}
-	landing, err := s.Files(ctx, p.dataset, fmt.Sprintf("(%s) IN (SELECT DISTINCT %s FROM %s WHERE %s)",
-		strings.Join(pcols, ", "), strings.Join(pcols, ", "), r.d.Quote(tmp), pred))
+	landing, err := r.landing(ctx, s, m, p, tmp, pred)
 	if err != nil {
 		return "", nil, err
 	}
