@@ -266,7 +266,7 @@ func (c *Compiler) match(sel selector) (map[string]bool, error) {
 			return false
 		})
 	default:
-		return nil, fmt.Errorf("selector %q: unknown method %q%s; use tag:, path:, source: or config.KEY:", sel.raw, sel.method, project.DidYouMean(sel.method, []string{"tag", "path", "source"}))
+		return nil, fmt.Errorf("selector %q: unknown method %q%s; use tag, path, source or config.KEY", sel.raw, sel.method, project.DidYouMean(sel.method, []string{"tag", "path", "source"}))
 	}
 	return out, nil
 }

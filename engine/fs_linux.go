@@ -10,5 +10,3 @@ func exchange(a, b string) error {
 	return unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
 }
 
-// atomicSwap reports whether exchange is atomic on this system.
-const atomicSwap = true

@@ -19,4 +19,3 @@ func exchange(a, b string) error {
 	return os.Rename(tmp, a)
 }
 
-const atomicSwap = false

@@ -38,7 +38,7 @@ func (r *runner) execute(ctx context.Context, n *compiler.Node) *Result {
 	case n.Seed != nil:
 		return r.table(ctx, s, n, fmt.Sprintf("SELECT * FROM %s", r.d.Scan(filepath.Join(r.p.Root, n.Seed.Path), "csv", false)))
 	case m.Config.Transform != "":
-		return r.fail(n, compiler.Window{}, time.Now(), fmt.Errorf("Go transform %q: Go transforms are not available in this version yet", m.Config.Transform))
+		return r.fail(n, compiler.Window{}, time.Now(), fmt.Errorf("transform %q: Go transforms are not available in this version yet", m.Config.Transform))
 	case m.Config.Materialized == project.View:
 		return r.view(ctx, s, n)
 	case m.Config.Materialized == project.Table:

@@ -175,9 +175,6 @@ func (p *progress) test(res *Result) {
 	}
 }
 
-// finish is called when every node is done.
-func (p *progress) finish() {}
-
 func (p *progress) warn(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

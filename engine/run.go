@@ -191,7 +191,6 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	if opts.Command == "build" {
 		results = append(results, r.singular(ctx, built)...)
 	}
-	r.prog.finish()
 
 	res := &Results{Results: results}
 	res.Metadata.Project, res.Metadata.Env, res.Metadata.Command = r.p.Name, r.p.Env, opts.Command
