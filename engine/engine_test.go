@@ -590,3 +590,31 @@ func TestOverwriteOtherLayouts(t *testing.T) {
 		})
 	}
 }
+
+func TestFillGaps(t *testing.T) {
+	root := testProject(t, nil)
+	build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-22T00:00:00Z"}) // the 21st
+	build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-24T00:00:00Z"}) // the 23rd
+	p, _ := project.Load(root, project.Options{})
+	c, _ := compiler.New(p, duckdb.Dialect{})
+	a, _ := duckdb.Open(duckdb.Settings{})
+	defer a.Close()
+	var out bytes.Buffer
+	trigger, _ := compiler.ParseTime("2026-11-25", time.UTC, nil)
+	res, err := engine.Run(context.Background(), c, a, []string{"daily"}, engine.Options{Command: "build", Out: &out, Threads: 1, FillGaps: true, Trigger: trigger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Start is the 20th: the 20th, 22nd and 24th were missing.
+	for _, want := range []string{"[2026-11-20, 2026-11-21)", "[2026-11-22, 2026-11-23)", "[2026-11-24, 2026-11-25)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("window %s not built:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "[2026-11-21, 2026-11-22)") || res.Failed() {
+		t.Errorf("rebuilt a window already built, or failed:\n%s", out.String())
+	}
+	if got := len(rows(t, root, "daily")); got != 9 {
+		t.Errorf("daily has %d rows, want 9 (every day)", got)
+	}
+}

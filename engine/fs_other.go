@@ -18,4 +18,3 @@ func exchange(a, b string) error {
 	}
 	return os.Rename(tmp, a)
 }
-

@@ -238,7 +238,12 @@ func (r *runner) incremental(ctx context.Context, s Session, n *compiler.Node) *
 	total := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusSuccess}
 	windows := r.windows(m)
 	if len(windows) == 0 {
-		total.Warnings = append(total.Warnings, "no whole window inside the range")
+		if r.opts.FillGaps {
+			total.Rows = 0 // nothing missing: not a warning
+		} else {
+			total.Warnings = append(total.Warnings, "no whole window inside the range")
+			total.Status = StatusWarn
+		}
 		r.prog.node(total, compiler.Window{})
 		return total
 	}

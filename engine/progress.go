@@ -52,6 +52,9 @@ func (p *progress) header(project string, opts Options, nodes int) {
 	if opts.FullRefresh {
 		when += ", full refresh"
 	}
+	if opts.FillGaps {
+		when += ", missing windows only"
+	}
 	if p.json {
 		p.emit(map[string]any{"event": "start", "command": opts.Command, "project": project, "nodes": nodes, "when": when, "time": time.Now().UTC().Format(time.RFC3339Nano)})
 		return

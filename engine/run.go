@@ -27,6 +27,7 @@ type Options struct {
 	Trigger     time.Time // the scheduler's trigger; zero in a backfill
 	Start, End  time.Time // a backfill: every window inside [Start, End)
 	FullRefresh bool      // rebuild incremental models from their start
+	FillGaps    bool      // build only the windows the ledger lacks, from each model's start
 	Threads     int       // models run at once
 	FailFast    bool      // stop scheduling after the first failure
 	Out         io.Writer // progress
@@ -114,6 +115,7 @@ type runner struct {
 	kinds    map[string]compiler.Kind
 	views    map[string]string    // name -> query of the view each model has in the catalog
 	warnings []string             // found before progress starts
+	built    map[string][]Span    // what the ledger says each model has built, for FillGaps
 	tests    map[string][]*Result // data tests run for each node
 	pending  []*Result            // tests not yet printed
 }
@@ -164,6 +166,13 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	nodes := buildable(c, ids)
 	if err := r.check(nodes); err != nil {
 		return nil, err
+	}
+	if opts.FillGaps {
+		entries, err := r.ledger.Entries()
+		if err != nil {
+			return nil, err
+		}
+		r.built = Built(entries)
 	}
 	start := time.Now()
 	if err := r.recoverAll(); err != nil {
@@ -227,6 +236,13 @@ func Check(c *compiler.Compiler, ids []string, opts Options) error {
 	return r.check(buildable(c, ids))
 }
 
+func flagName(o Options) string {
+	if o.FullRefresh {
+		return "--full-refresh"
+	}
+	return "--fill-gaps"
+}
+
 func newRunID() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
@@ -239,6 +255,9 @@ func (r *runner) check(nodes []*compiler.Node) error {
 	if backfill && (r.opts.Start.IsZero() || r.opts.End.IsZero() || !r.opts.Start.Before(r.opts.End)) {
 		return errors.New("a backfill needs --start before --end")
 	}
+	if r.opts.FullRefresh && r.opts.FillGaps {
+		return errors.New("--full-refresh rebuilds everything and --fill-gaps only what is missing: choose one")
+	}
 	for _, n := range nodes {
 		m := n.Model
 		if m == nil || m.Config.Materialized != project.Incremental {
@@ -250,8 +269,8 @@ func (r *runner) check(nodes []*compiler.Node) error {
 		if r.opts.Trigger.IsZero() && !backfill {
 			return &project.FileError{Path: m.Path, Err: &compiler.NoWindowError{Model: m.Name}}
 		}
-		if r.opts.FullRefresh && m.Start.IsZero() {
-			return &project.FileError{Path: m.Path, Err: fmt.Errorf("--full-refresh of %s needs a start: set start = \"2026-01-01\" in %s or in the model's config", m.Name, project.FileName)}
+		if (r.opts.FullRefresh || r.opts.FillGaps && r.opts.Start.IsZero()) && m.Start.IsZero() {
+			return &project.FileError{Path: m.Path, Err: fmt.Errorf("%s needs a start for %s: set start = \"2026-01-01\" in %s or in the model's config", flagName(r.opts), m.Name, project.FileName)}
 		}
 	}
 	return nil
@@ -260,6 +279,15 @@ func (r *runner) check(nodes []*compiler.Node) error {
 // windows returns the windows an incremental model runs for, oldest first.
 func (r *runner) windows(m *project.Model) []compiler.Window {
 	switch {
+	case r.opts.FillGaps:
+		from, to := m.Start, r.opts.End
+		if !r.opts.Start.IsZero() {
+			from = r.opts.Start
+		}
+		if !r.opts.Trigger.IsZero() {
+			to = compiler.WindowFor(r.opts.Trigger, m.Window).End
+		}
+		return Missing(r.built[m.Name], from, to, m.Window)
 	case r.opts.FullRefresh:
 		end := r.opts.End
 		if !r.opts.Trigger.IsZero() {

@@ -28,6 +28,7 @@ type runFlags struct {
 	start, end string
 	threads    int
 	failFast   bool
+	fillGaps   bool
 	logFormat  string
 }
 
@@ -38,6 +39,7 @@ func (f *runFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.end, "end", "", "backfill: the end of the range (exclusive)")
 	c.Flags().IntVar(&f.threads, "threads", 4, "models built at once")
 	c.Flags().BoolVarP(&f.failFast, "fail-fast", "x", false, "stop starting models after the first failure")
+	c.Flags().BoolVar(&f.fillGaps, "fill-gaps", false, "build only the windows not yet built, from each model's start to the trigger's window (or inside --start/--end)")
 	c.Flags().StringVar(&f.logFormat, "log-format", "text", "progress as text or json (one object a line)")
 }
 
@@ -55,6 +57,7 @@ by a crash-safe commit; a failing model skips what depends on it and the run
 exits 1. Incremental models need --trigger (or --start and --end).`,
 		Example: `  etl ` + name + ` --select daily_clicks+ --trigger 2026-11-25T04:00:00Z --env prod
   etl ` + name + ` --select tag:daily --start 2026-11-01 --end 2026-11-25
+  etl ` + name + ` --fill-gaps --trigger 2026-11-25T04:00:00Z
   etl ` + name + ` --full-refresh --trigger now`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -159,7 +162,7 @@ func only(c *compiler.Compiler, ids []string, kinds ...string) []string {
 }
 
 func (f *runFlags) engineOptions(g *globals, p *project.Project, command string) (engine.Options, error) {
-	opts := engine.Options{Command: command, FullRefresh: f.fullRefresh, Threads: f.threads, FailFast: f.failFast,
+	opts := engine.Options{Command: command, FullRefresh: f.fullRefresh, FillGaps: f.fillGaps, Threads: f.threads, FailFast: f.failFast,
 		Out: g.stdout, JSON: f.logFormat == "json", Version: version}
 	if f.threads < 1 && command != "test" {
 		return opts, invalid(fmt.Errorf("--threads %d: use 1 or more", f.threads))
