@@ -127,6 +127,9 @@ func (c *Compiler) parse(n *Node) []error {
 	case n.Test != nil:
 		text = n.Test.SQL
 	}
+	if strings.TrimSpace(text) == "" && n.Model != nil {
+		return []error{&project.FileError{Path: n.Path, Line: 1, Err: errors.New("the model has no SQL: write a select after its front matter, or delete the file")}}
+	}
 	var errs []error
 	seen := map[string]bool{}
 	// check validates one static ref, source or var and records the parent.

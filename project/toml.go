@@ -45,6 +45,9 @@ func parseDoc(path string, data []byte, lineOffset int) (*doc, map[string]any, e
 // back to the nearest enclosing table that has a known line.
 func (d *doc) line(path string) int {
 	d.once.Do(d.index)
+	if l, ok := d.lines[path+"[0]"]; ok { // an array of tables where a table was wanted
+		return l + d.lineOffset
+	}
 	for p := path; ; {
 		if l, ok := d.lines[p]; ok {
 			return l + d.lineOffset

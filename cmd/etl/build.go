@@ -224,8 +224,10 @@ func newShow(g *globals) *cobra.Command {
 			}
 			n := c.Nodes[args[0]]
 			if n == nil || n.Kind == compiler.KindSource {
-				_, err := c.Select([]string{args[0]}, nil)
-				return invalid(err)
+				if _, err := c.Select([]string{args[0]}, nil); err != nil {
+					return invalid(err)
+				}
+				return invalid(fmt.Errorf("%s is not a model or seed: etl show prints rows of a model or seed", args[0]))
 			}
 			var t time.Time
 			if trigger != "" {
