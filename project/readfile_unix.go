@@ -28,6 +28,7 @@ func readFile(path string) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
+		room := cap(buf) - len(buf)
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
 			continue
@@ -35,11 +36,12 @@ func readFile(path string) ([]byte, error) {
 		if err != nil {
 			return nil, &os.PathError{Op: "read", Path: path, Err: err}
 		}
-		if n == 0 {
+		buf = buf[:len(buf)+n]
+		// A regular file reads short only at its end: no need to ask again.
+		if n == 0 || n < room {
 			*bp = buf
 			return append([]byte(nil), buf...), nil
 		}
-		buf = buf[:len(buf)+n]
 	}
 }
 
