@@ -618,3 +618,57 @@ func TestFillGaps(t *testing.T) {
 		t.Errorf("daily has %d rows, want 9 (every day)", got)
 	}
 }
+
+// TestLocalDaysInBerlin: a day window in Europe/Berlin over a source whose
+// zone-less timestamps hold UTC, partitioned by local date.
+func TestLocalDaysInBerlin(t *testing.T) {
+	root := projecttest.Write(t, map[string]string{
+		"etl_project.toml": `
+name = "berlin"
+start = "2026-11-20"
+[window]
+grain = "day"
+delay = "4h"
+timezone = "Europe/Berlin"
+[sources.events]
+path = "raw/events"
+time_column = "ts"
+time_partition = "dt"
+`,
+		"models/daily.sql": `/*---
+materialized = "incremental"
+time_column = "dt"
+partition_by = ["dt"]
+---*/
+select cast(ts at time zone 'UTC' as date) as dt, count(*) as n, min(id) as first_id, max(id) as last_id
+from {{ source "events" }}
+group by all
+`,
+	})
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// UTC instants, filed under their Berlin date.
+	events := []struct{ id, ts, dt string }{
+		{"1", "2026-11-23 22:30:00", "2026-11-23"}, // 23:30 on the 23rd in Berlin
+		{"2", "2026-11-23 23:30:00", "2026-11-24"}, // 00:30 on the 24th
+		{"3", "2026-11-24 22:30:00", "2026-11-24"}, // 23:30 on the 24th
+		{"4", "2026-11-24 23:30:00", "2026-11-25"}, // 00:30 on the 25th
+	}
+	for _, e := range events {
+		dir := filepath.Join(root, "raw", "events", "dt="+e.dt)
+		os.MkdirAll(dir, 0o755)
+		q := fmt.Sprintf("COPY (SELECT %s AS id, TIMESTAMP '%s' AS ts) TO '%s' (FORMAT parquet)", e.id, e.ts, filepath.Join(dir, "part-"+e.id+".parquet"))
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 04:30 Berlin on the 25th is 03:30 UTC: with the 4h delay the window is the 24th, Berlin time.
+	res, out := build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-25T03:30:00Z"})
+	if r := status(res, "daily"); r.Window == nil || r.Window.Start != "2026-11-24T00:00:00+01:00" || r.Window.End != "2026-11-25T00:00:00+01:00" {
+		t.Fatalf("window: %+v\n%s", r.Window, out)
+	}
+	equal(t, "daily", rows(t, root, "daily"), []string{"dt=2026-11-24 first_id=2 last_id=3 n=2"})
+}
