@@ -244,3 +244,36 @@ select user_id, min(cast(ts as date)) as day from {{ source "events" }} group by
 		t.Errorf("test result: %+v", r)
 	}
 }
+
+// TestSourceTestsGateTheirModels: a selected source's failing test keeps the
+// models that read it from building; its tests check the window's rows only.
+func TestSourceTestsGateTheirModels(t *testing.T) {
+	root := testProject(t, map[string]string{})
+	cfg := filepath.Join(root, "etl_project.toml")
+	text, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(text, []byte("[[sources.events.tests]]\ntype = \"accepted_values\"\ncolumn = \"user_id\"\nvalues = [\"a\", \"b\", \"d\"]\n")...), 0o644)
+
+	// The 20th has users a and b: the test passes on that window.
+	res, out := build(t, root, runOpts{sel: []string{"source:events+"}, trigger: "2026-11-21T00:00:00Z"})
+	if res.Failed() {
+		t.Fatalf("the 20th's window failed:\n%s", out)
+	}
+	// The 21st has c: the source fails its test, and what reads it is skipped.
+	res, out = build(t, root, runOpts{sel: []string{"source:events+"}, trigger: "2026-11-22T00:00:00Z"})
+	if !res.Failed() {
+		t.Fatalf("the 21st's window passed:\n%s", out)
+	}
+	if r := status(res, "events.accepted_values(user_id)"); r == nil || r.Status != "error" || r.Failures != 1 {
+		t.Errorf("source test: %+v", r)
+	}
+	for _, id := range []string{"daily", "users", "total"} {
+		if r := status(res, id); r == nil || r.Status != "skipped" || r.Error != "upstream source:events failed" {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	// Without the source in the selection, its tests do not run.
+	res, out = build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-22T00:00:00Z"})
+	if res.Failed() {
+		t.Errorf("a source's test ran though the source was not selected:\n%s", out)
+	}
+}

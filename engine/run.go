@@ -190,7 +190,8 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	for _, w := range r.warnings {
 		r.prog.warn(w)
 	}
-	results := r.schedule(ctx, nodes)
+	sourceResults, blocked := r.testSources(ctx, ids)
+	results := append(sourceResults, r.schedule(ctx, nodes, blocked)...)
 	var built []string
 	for _, res := range results {
 		if res.Kind != "test" && (res.Status == StatusSuccess || res.Status == StatusWarn) {
@@ -500,7 +501,7 @@ func hasParquet(dir string) bool {
 // runs when every selected parent succeeded; a failure skips its
 // descendants, so the root cause is reported once. Among ready nodes the
 // earliest in build order goes first, so one thread runs in build order.
-func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result {
+func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node, blockedBy map[string]string) []*Result {
 	order, _ := r.c.Graph.Order()
 	pos := make(map[string]int, len(order))
 	for i, id := range order {
@@ -548,12 +549,10 @@ func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result
 
 	results := map[string]*Result{}
 	blocked := map[string]string{} // node -> the failed ancestor that blocks it
-	var ready []*compiler.Node
-	for _, n := range nodes {
-		if waiting[n.ID] == 0 {
-			ready = append(ready, n)
-		}
+	for id, root := range blockedBy {
+		blocked[id] = root
 	}
+	var ready []*compiler.Node
 	var complete func(id string, res *Result)
 	complete = func(id string, res *Result) {
 		results[id] = res
@@ -576,6 +575,17 @@ func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result
 			}
 			ready = append(ready, selected[c])
 		}
+	}
+	for _, id := range order {
+		n := selected[id]
+		if n == nil || waiting[id] > 0 {
+			continue
+		}
+		if root, ok := blocked[id]; ok {
+			complete(id, r.skip(n, "upstream "+root+" failed"))
+			continue
+		}
+		ready = append(ready, n)
 	}
 	running, stop := 0, false
 	for len(results) < len(nodes) {
@@ -610,6 +620,68 @@ func (r *runner) schedule(ctx context.Context, nodes []*compiler.Node) []*Result
 		if res := results[id]; res != nil {
 			out = append(out, res)
 			out = append(out, r.tests[id]...)
+		}
+	}
+	return out
+}
+
+// testSources runs the data tests of the selected sources before any model
+// reads them (on the window's rows, with a trigger). The models downstream
+// of a source whose error-severity test fails are not built.
+func (r *runner) testSources(ctx context.Context, ids []string) ([]*Result, map[string]string) {
+	blocked := map[string]string{}
+	var out []*Result
+	s, err := r.a.Session(ctx)
+	if err != nil {
+		return nil, blocked
+	}
+	defer s.Close()
+	for _, id := range ids {
+		n := r.c.Nodes[id]
+		if n.Source == nil || len(n.Source.Tests) == 0 || r.opts.Command == "run" {
+			continue
+		}
+		rel, w, err := r.testRelation(ctx, s, n)
+		var results []*Result
+		failed := 0
+		if err == nil {
+			var checks []check
+			if checks, err = r.checks(n.Name, n.Source.Tests, nil, scope{rel: rel}); err == nil {
+				results, failed = r.runChecks(ctx, s, checks, w, "before the models that read it")
+			}
+		}
+		if err != nil {
+			results, failed = []*Result{{Node: id, Kind: "test", Path: n.Path, Status: StatusError, Error: err.Error()}}, 1
+		}
+		for _, res := range results {
+			r.prog.test(res)
+		}
+		out = append(out, results...)
+		if failed == 0 {
+			continue
+		}
+		for _, d := range r.descendants(id) {
+			if _, ok := blocked[d]; !ok {
+				blocked[d] = id
+			}
+		}
+	}
+	return out, blocked
+}
+
+func (r *runner) descendants(id string) []string {
+	seen := map[string]bool{}
+	stack := []string{id}
+	var out []string
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range r.c.Graph.Children(x) {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+				stack = append(stack, c)
+			}
 		}
 	}
 	return out
