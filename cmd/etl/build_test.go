@@ -120,3 +120,32 @@ func TestBuildFailureExitsOne(t *testing.T) {
 		t.Errorf("output does not name the model, file and problem:\n%s", stdout.String())
 	}
 }
+
+func TestTestCommand(t *testing.T) {
+	root := copyProject(t, "../../example_project")
+	var stdout, stderr bytes.Buffer
+	// Unit tests need no data: they pass on a fresh checkout.
+	if code := run([]string{"test", "--select", "daily_clicks", "--project-dir", root}, &stdout, &stderr); code != 1 {
+		// daily_clicks has no data yet, so its data tests fail to run: exit 1.
+		t.Fatalf("exit %d, want 1 (no data to test)\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "PASS  unit:daily_clicks_counts") || !strings.Contains(stdout.String(), "has no data to test: build it first") {
+		t.Errorf("output:\n%s", stdout.String())
+	}
+	// A wrong expectation prints a row diff.
+	path := filepath.Join(root, "tests", "unit", "daily_clicks_counts.toml")
+	text, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(text), "clicks = 3", "clicks = 4", 1)), 0o644)
+	stdout.Reset()
+	run([]string{"build", "--trigger", "2026-11-25T04:00:00Z", "--project-dir", root}, &stdout, &stderr)
+	stdout.Reset()
+	code := run([]string{"test", "--select", "daily_clicks", "--project-dir", root}, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stdout.String())
+	}
+	for _, want := range []string{"FAIL  unit:daily_clicks_counts", "1 expected row missing, 1 unexpected (-expected +actual)", "  - 2026-11-24 | /     | marketing | 4"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
