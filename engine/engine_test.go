@@ -672,3 +672,27 @@ group by all
 	}
 	equal(t, "daily", rows(t, root, "daily"), []string{"dt=2026-11-24 first_id=2 last_id=3 n=2"})
 }
+
+func TestSchemaChangeNeedsFullRefresh(t *testing.T) {
+	root := testProject(t, nil)
+	build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-22T00:00:00Z"})
+	path := filepath.Join(root, "models", "daily.sql")
+	text, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(text), "count(*) as n", "count(*) as n, 'x' as extra", 1)), 0o644)
+	before := fileStats(t, filepath.Join(root, "data", "daily"))
+	res, _ := build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-23T00:00:00Z"})
+	r := status(res, "daily")
+	if r.Status != "error" || !strings.Contains(r.Error, "the model's columns changed (added extra VARCHAR): rebuild its dataset with --full-refresh") {
+		t.Fatalf("got %s: %s", r.Status, r.Error)
+	}
+	equal(t, "files", keys(fileStats(t, filepath.Join(root, "data", "daily"))), keys(before))
+	res, out := build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-23T00:00:00Z", fullRefresh: true})
+	if res.Failed() {
+		t.Fatalf("full refresh failed:\n%s", out)
+	}
+	for _, row := range rows(t, root, "daily") {
+		if !strings.Contains(row, "extra=x") {
+			t.Errorf("row without the new column after a full refresh: %s", row)
+		}
+	}
+}

@@ -305,6 +305,11 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 	if !ok {
 		return nil, fmt.Errorf("the model's output has no column %q, its time_column: select it, or change time_column", m.Config.TimeColumn)
 	}
+	if !r.opts.FullRefresh && hasParquet(p.dataset) {
+		if err := r.sameSchema(n, cols); err != nil {
+			return nil, err
+		}
+	}
 	pred := compiler.TimePredicate(r.d, m.Config.TimeColumn, kind, w)
 	newRows := fmt.Sprintf("SELECT * FROM %s WHERE %s", r.d.Quote(tmp), pred)
 	kept, err := count(ctx, s, newRows)
@@ -375,6 +380,40 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 	}
 	r.forgetKind(n.ID)
 	return res, nil
+}
+
+// sameSchema refuses to add a window whose columns differ from the dataset's
+// (as recorded by the last build): files of two schemas in one dataset break
+// readers. A full refresh rewrites the dataset with the new columns.
+func (r *runner) sameSchema(n *compiler.Node, cols []Column) error {
+	old, ok := r.schema(n.Name)
+	if !ok {
+		return nil
+	}
+	was := map[string]string{}
+	for _, c := range old {
+		was[c.Name] = c.Type
+	}
+	var changes []string
+	now := map[string]bool{}
+	for _, c := range cols {
+		now[c.Name] = true
+		switch t, ok := was[c.Name]; {
+		case !ok:
+			changes = append(changes, "added "+c.Name+" "+c.Type)
+		case t != c.Type:
+			changes = append(changes, fmt.Sprintf("%s %s -> %s", c.Name, t, c.Type))
+		}
+	}
+	for _, c := range old {
+		if !now[c.Name] {
+			changes = append(changes, "removed "+c.Name)
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the model's columns changed (%s): rebuild its dataset with --full-refresh; nothing was written", strings.Join(changes, ", "))
 }
 
 // AuditError is a model whose error-severity tests failed before publishing.

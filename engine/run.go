@@ -407,14 +407,14 @@ func (r *runner) prepare(ctx context.Context, nodes []*compiler.Node) error {
 // lists them in the model's order (hive partition keys would come last) in
 // later runs too.
 func (r *runner) refreshView(ctx context.Context, s Session, n *compiler.Node, cols []Column) error {
-	schema := filepath.Join(r.p.DataDir, ".etl", "schema", n.Name+".json")
 	if cols != nil {
 		if data, err := json.Marshal(cols); err == nil {
+			schema := r.schemaPath(n.Name)
 			_ = os.MkdirAll(filepath.Dir(schema), 0o755)
 			_ = writeAtomic(schema, data)
 		}
-	} else if data, err := os.ReadFile(schema); err == nil {
-		_ = json.Unmarshal(data, &cols)
+	} else {
+		cols, _ = r.schema(n.Name)
 	}
 	dir := filepath.Join(r.p.DataDir, n.Name)
 	var q string
@@ -453,6 +453,23 @@ func (r *runner) refreshView(ctx context.Context, s Session, n *compiler.Node, c
 	}
 	r.setView(n.Name, q)
 	return nil
+}
+
+func (r *runner) schemaPath(model string) string {
+	return filepath.Join(r.p.DataDir, ".etl", "schema", model+".json")
+}
+
+// schema returns the columns a model's dataset was last written with.
+func (r *runner) schema(model string) ([]Column, bool) {
+	data, err := os.ReadFile(r.schemaPath(model))
+	if err != nil {
+		return nil, false
+	}
+	var cols []Column
+	if json.Unmarshal(data, &cols) != nil || len(cols) == 0 {
+		return nil, false
+	}
+	return cols, true
 }
 
 func (r *runner) setView(name, query string) {
