@@ -170,3 +170,47 @@ func (r *runner) testRelation(ctx context.Context, s Session, n *compiler.Node) 
 	kind := r.kind(ctx, s, n.ID, col, rel)
 	return fmt.Sprintf("(SELECT * FROM %s WHERE %s)", rel, compiler.TimePredicate(r.d, col, kind, w)), w, nil
 }
+
+// testSources runs the data tests of the selected sources before any model
+// reads them (on the window's rows, with a trigger). The models downstream
+// of a source whose error-severity test fails are not built.
+func (r *runner) testSources(ctx context.Context, ids []string) ([]*Result, map[string]string) {
+	blocked := map[string]string{}
+	var out []*Result
+	s, err := r.a.Session(ctx)
+	if err != nil {
+		return nil, blocked
+	}
+	defer s.Close()
+	for _, id := range ids {
+		n := r.c.Nodes[id]
+		if n.Source == nil || len(n.Source.Tests) == 0 || r.opts.Command == "run" {
+			continue
+		}
+		rel, w, err := r.testRelation(ctx, s, n)
+		var results []*Result
+		failed := 0
+		if err == nil {
+			var checks []check
+			if checks, err = r.checks(n.Name, n.Source.Tests, nil, scope{rel: rel}); err == nil {
+				results, failed = r.runChecks(ctx, s, checks, w, "before the models that read it")
+			}
+		}
+		if err != nil {
+			results, failed = []*Result{{Node: id, Kind: "test", Path: n.Path, Status: StatusError, Error: err.Error()}}, 1
+		}
+		for _, res := range results {
+			r.prog.test(res)
+		}
+		out = append(out, results...)
+		if failed == 0 {
+			continue
+		}
+		for _, d := range r.descendants(id) {
+			if _, ok := blocked[d]; !ok {
+				blocked[d] = id
+			}
+		}
+	}
+	return out, blocked
+}
