@@ -16,11 +16,16 @@ import (
 // ModelError is a model that failed, with the file to look at.
 type ModelError struct {
 	Model, Path string
+	SQL         string // where the SQL it ran is written, if it ran any
 	Err         error
 }
 
 func (e *ModelError) Error() string {
-	return fmt.Sprintf("model %s (%s): %v", e.Model, e.Path, e.Err)
+	msg := fmt.Sprintf("model %s (%s): %v", e.Model, e.Path, e.Err)
+	if e.SQL != "" {
+		msg += "\n  the SQL it ran is in " + e.SQL
+	}
+	return msg
 }
 
 func (e *ModelError) Unwrap() error { return e.Err }
@@ -47,6 +52,7 @@ func (r *runner) execute(ctx context.Context, n *compiler.Node) *Result {
 		if err != nil {
 			return r.fail(n, w, time.Now(), err)
 		}
+		r.ran(n, w, sql)
 		return r.table(ctx, s, n, sql)
 	default:
 		return r.incremental(ctx, s, n)
@@ -56,7 +62,16 @@ func (r *runner) execute(ctx context.Context, n *compiler.Node) *Result {
 func (r *runner) fail(n *compiler.Node, w compiler.Window, start time.Time, err error) *Result {
 	var fe *project.FileError
 	if !errorsAs(err, &fe) {
-		err = &ModelError{Model: n.Name, Path: n.Path, Err: err}
+		me := &ModelError{Model: n.Name, Path: n.Path, Err: err}
+		r.mu.Lock()
+		_, ran := r.sql[n.ID]
+		r.mu.Unlock()
+		var ae *AuditError
+		if ran && !errorsAs(err, &ae) {
+			target, _ := filepath.Rel(r.p.Root, r.p.TargetDir)
+			me.SQL = filepath.ToSlash(filepath.Join(target, CompiledPath(n)))
+		}
+		err = me
 	}
 	res := &Result{Node: n.ID, Kind: n.Kind, Path: n.Path, Status: StatusError, Window: windowJSON(w),
 		Seconds: time.Since(start).Seconds(), Error: err.Error(), tests: r.takeTests(n.ID)}
@@ -144,6 +159,7 @@ func (r *runner) view(ctx context.Context, s Session, n *compiler.Node) *Result 
 	if err != nil {
 		return r.fail(n, w, start, err)
 	}
+	r.ran(n, w, sql)
 	if err := s.CreateView(ctx, n.Name, sql); err != nil {
 		return r.fail(n, w, start, err)
 	}
@@ -286,6 +302,7 @@ func (r *runner) window(ctx context.Context, s Session, n *compiler.Node, p path
 	if err != nil {
 		return nil, err
 	}
+	r.ran(n, w, sql)
 	tmp := "etl_new_" + n.Name
 	total, err := s.Materialize(ctx, tmp, sql)
 	if err != nil {

@@ -110,11 +110,12 @@ type runner struct {
 
 	mu       sync.Mutex
 	kinds    map[string]compiler.Kind
-	views    map[string]string    // name -> query of the view each model has in the catalog
-	warnings []string             // found before progress starts
-	built    map[string][]Span    // what the ledger says each model has built, for FillGaps
-	tests    map[string][]*Result // data tests run for each node
-	pending  []*Result            // tests not yet printed
+	views    map[string]string             // name -> query of the view each model has in the catalog
+	warnings []string                      // found before progress starts
+	built    map[string][]Span             // what the ledger says each model has built, for FillGaps
+	sql      map[string]*compiler.Compiled // the SQL each model last ran, for target/compiled
+	tests    map[string][]*Result          // data tests run for each node
+	pending  []*Result                     // tests not yet printed
 }
 
 func (r *runner) addTests(id string, results []*Result) {
@@ -205,6 +206,9 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	res.Metadata.GeneratedAt = time.Now().UTC().Format(time.RFC3339)
 	if !opts.Trigger.IsZero() {
 		res.Metadata.Trigger = opts.Trigger.Format(time.RFC3339)
+	}
+	if err := r.writeCompiled(); err != nil {
+		r.prog.warn(err.Error())
 	}
 	if err := r.publish(ctx); err != nil {
 		r.prog.warn(fmt.Sprintf("catalog %s not updated: %v", filepath.Join(r.p.TargetDir, "catalog.duckdb"), err))
@@ -343,4 +347,24 @@ func (r *runner) recoverAll() error {
 		}
 	}
 	return nil
+}
+
+// ran records the SQL a model ran (its last window's), for target/compiled.
+func (r *runner) ran(n *compiler.Node, w compiler.Window, sql string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sql == nil {
+		r.sql = map[string]*compiler.Compiled{}
+	}
+	r.sql[n.ID] = &compiler.Compiled{Node: n, Window: w, SQL: sql}
+}
+
+// writeCompiled writes what each model ran under target/compiled, as etl
+// compile does, so that a failed model's SQL can be read and rerun by hand.
+func (r *runner) writeCompiled() error {
+	plan := &compiler.Plan{Trigger: r.opts.Trigger}
+	for _, cn := range r.sql {
+		plan.Nodes = append(plan.Nodes, cn)
+	}
+	return WriteCompiled(r.p.TargetDir, plan)
 }
