@@ -38,6 +38,9 @@ func (r *runner) execute(ctx context.Context, n *compiler.Node) *Result {
 		return r.fail(n, compiler.Window{}, time.Now(), err)
 	}
 	defer s.Close()
+	if err := r.sourcesExist(n); err != nil {
+		return r.fail(n, compiler.Window{}, time.Now(), err)
+	}
 	m := n.Model
 	switch {
 	case n.Seed != nil:
@@ -57,6 +60,21 @@ func (r *runner) execute(ctx context.Context, n *compiler.Node) *Result {
 	default:
 		return r.incremental(ctx, s, n)
 	}
+}
+
+// sourcesExist names a source the model reads whose local path is missing,
+// with where it is declared, instead of the database's "no files found".
+func (r *runner) sourcesExist(n *compiler.Node) error {
+	for _, id := range n.Parents {
+		src := r.c.Nodes[id].Source
+		if src == nil || strings.Contains(src.Path, "://") || strings.ContainsAny(src.Path, "*?[{") {
+			continue
+		}
+		if _, err := os.Stat(src.Path); err != nil {
+			return fmt.Errorf("source %s: %s does not exist (declared at %s:%d); create it or fix its path", src.Name, src.Path, src.File, src.Line)
+		}
+	}
+	return nil
 }
 
 func (r *runner) fail(n *compiler.Node, w compiler.Window, start time.Time, err error) *Result {
