@@ -1,6 +1,46 @@
 package compiler
 
-import "strconv"
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+
+	"github.com/etl-dev/etl/project"
+)
+
+// MarshalJSON encodes the manifest with its nodes sorted by id, encoding
+// nodes in parallel.
+func (m *Manifest) MarshalJSON() ([]byte, error) {
+	meta, err := json.Marshal(m.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(m.Nodes))
+	for id := range m.Nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	parts := make([][]byte, len(ids))
+	project.Parallel(len(ids), func(i int) {
+		b := appendString(make([]byte, 0, 512), ids[i])
+		parts[i] = m.Nodes[ids[i]].AppendJSON(append(b, ':'))
+	})
+	size := len(meta) + 32
+	for _, p := range parts {
+		size += len(p) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"metadata":`...)
+	b = append(b, meta...)
+	b = append(b, `,"nodes":{`...)
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, p...)
+	}
+	return append(b, "}}"...), nil
+}
 
 // AppendJSON appends n as JSON, as encoding/json would write it. A manifest
 // of 10,000 nodes is megabytes: reflection made it the slowest part of a

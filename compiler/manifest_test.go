@@ -29,6 +29,23 @@ func TestManifestJSON(t *testing.T) {
 	}
 	m := c.Manifest(plan, "test", func(n *compiler.Node) string { return "compiled/" + n.Path })
 	m.Nodes["awkward"] = &compiler.ManifestNode{Kind: "model", Name: "a\"b\\c\n\t<&>\x01é", DependsOn: []string{}, Config: &compiler.ManifestConfig{Tags: []string{"x"}}}
+	// The whole manifest, against encoding/json on the same data.
+	whole, err := m.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := json.Marshal(struct {
+		Metadata compiler.ManifestMeta             `json:"metadata"`
+		Nodes    map[string]*compiler.ManifestNode `json:"nodes"`
+	}{m.Metadata, m.Nodes})
+	var gotAll, wantAll any
+	if err := json.Unmarshal(whole, &gotAll); err != nil {
+		t.Fatalf("manifest is not JSON: %v", err)
+	}
+	json.Unmarshal(plain, &wantAll)
+	if !reflect.DeepEqual(gotAll, wantAll) {
+		t.Errorf("manifest differs from encoding/json's")
+	}
 	for id, n := range m.Nodes {
 		want, err := json.Marshal(n)
 		if err != nil {

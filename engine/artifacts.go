@@ -4,7 +4,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,37 +159,14 @@ func WriteJSON(targetDir, name string, v any) error {
 	return writeAtomic(filepath.Join(targetDir, name), append(data, '\n'))
 }
 
-// WriteManifest writes manifest.json. Its nodes are encoded in parallel: for
-// a project of 10,000 models the manifest is megabytes of JSON.
+// WriteManifest writes manifest.json.
 func WriteManifest(targetDir string, m *compiler.Manifest) error {
-	meta, err := json.Marshal(m.Metadata)
+	data, err := m.MarshalJSON()
 	if err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(m.Nodes))
-	for id := range m.Nodes {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	parts := make([][]byte, len(ids))
-	project.Parallel(len(ids), func(i int) {
-		key, _ := json.Marshal(ids[i])
-		parts[i] = m.Nodes[ids[i]].AppendJSON(append(key, ':'))
-	})
-	var b bytes.Buffer
-	b.Grow(len(meta) + 300*len(ids))
-	b.WriteString(`{"metadata":`)
-	b.Write(meta)
-	b.WriteString(`,"nodes":{`)
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(p)
-	}
-	b.WriteString("}}\n")
 	if err := os.MkdirAll(targetDir, 0o755); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(targetDir, "manifest.json"), b.Bytes())
+	return writeAtomic(filepath.Join(targetDir, "manifest.json"), append(data, '\n'))
 }
