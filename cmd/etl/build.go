@@ -46,8 +46,8 @@ func (f *runFlags) add(c *cobra.Command) {
 func newBuild(g *globals, name string) *cobra.Command {
 	var f runFlags
 	short := map[string]string{
-		"build": "Build seeds and models in DAG order",
-		"run":   "Build models in DAG order (no seeds)",
+		"build": "Build seeds and models in DAG order, testing each before it is published",
+		"run":   "Build models in DAG order, without seeds or tests",
 	}[name]
 	c := &cobra.Command{
 		Use:   name,

@@ -71,7 +71,7 @@ type windowFlags struct {
 
 func (w *windowFlags) add(c *cobra.Command) {
 	c.Flags().StringVarP(&w.trigger, "trigger", "t", "", "the scheduler's trigger time: RFC 3339, 2026-11-25T04:00, 2026-11-25 or now (forms without an offset are read in the project's timezone)")
-	c.Flags().BoolVar(&w.fullRefresh, "full-refresh", false, "rebuild incremental models from `start` (is_incremental is false)")
+	c.Flags().BoolVar(&w.fullRefresh, "full-refresh", false, "rebuild incremental models from their start (is_incremental is false)")
 }
 
 func newCompile(g *globals) *cobra.Command {
