@@ -52,9 +52,11 @@ func newBuild(g *globals, name string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   name,
 		Short: short,
-		Long: short + `. Each model is written beside its live data and published
-by a crash-safe commit; a failing model skips what depends on it and the run
-exits 1. Incremental models need --trigger (or --start and --end).`,
+		Long: short + `.
+
+Each model is written beside its live data and published by a crash-safe
+commit; a failing model skips what depends on it and the run exits 1.
+Incremental models need --trigger, or --start and --end for a backfill.`,
 		Example: `  etl ` + name + ` --select daily_clicks+ --trigger 2026-11-25T04:00:00Z --env prod
   etl ` + name + ` --select tag:daily --start 2026-11-01 --end 2026-11-25
   etl ` + name + ` --fill-gaps --trigger 2026-11-25T04:00:00Z
