@@ -696,3 +696,28 @@ func TestSchemaChangeNeedsFullRefresh(t *testing.T) {
 		}
 	}
 }
+
+// TestHourlyWindows: an hourly model over a source partitioned by date reads
+// the hour's rows from the day's folder, and each hour is its own window.
+func TestHourlyWindows(t *testing.T) {
+	root := testProject(t, map[string]string{
+		"models/hourly.sql": `/*---
+materialized = "incremental"
+time_column = "hour"
+grain = "hour"
+delay = "10m"
+---*/
+select date_trunc('hour', ts) as hour, count(*) as n
+from {{ source "events" }}
+group by all
+`,
+	})
+	// Events of the 22nd are at 12:00, 12:01 and 12:02 UTC.
+	build(t, root, runOpts{sel: []string{"hourly"}, trigger: "2026-11-22T13:15:00Z"})
+	equal(t, "the 12:00 hour", rows(t, root, "hourly"), []string{"hour=2026-11-22 n=3"})
+	res, _ := build(t, root, runOpts{sel: []string{"hourly"}, trigger: "2026-11-22T14:15:00Z"})
+	if r := status(res, "hourly"); r.Rows != 0 || r.Window.Start != "2026-11-22T13:00:00Z" {
+		t.Errorf("the 13:00 hour: %+v", r)
+	}
+	equal(t, "after an empty hour", rows(t, root, "hourly"), []string{"hour=2026-11-22 n=3"})
+}
