@@ -162,8 +162,9 @@ func sqlLiteral(v any) (string, error) {
 	return "", fmt.Errorf("value %v: use strings, numbers or booleans", v)
 }
 
-// runChecks runs each check and returns its result; failed reports whether an
-// error-severity check failed.
+// runChecks runs each check and returns its result, and how many
+// error-severity checks failed. Callers print the results where they belong:
+// under a model's line in a build, one a line in etl test.
 func (r *runner) runChecks(ctx context.Context, s Session, checks []check, w compiler.Window, when string) (results []*Result, failed int) {
 	for _, ch := range checks {
 		start := time.Now()
@@ -188,9 +189,6 @@ func (r *runner) runChecks(ctx context.Context, s Session, checks []check, w com
 		}
 		res.Seconds = time.Since(start).Seconds()
 		res.When = when
-		if r.prog.tests || when == "" && len(checks) == 1 && strings.HasPrefix(ch.name, "test:") {
-			r.prog.test(res) // etl test, and singular tests: a line each now
-		}
 		results = append(results, res)
 	}
 	return results, failed

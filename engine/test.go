@@ -45,6 +45,9 @@ func (r *runner) singular(ctx context.Context, built []string) []*Result {
 			continue
 		}
 		results, _ := r.runChecks(ctx, s, []check{{name: t.ID, severity: "error", query: sql, path: t.Path}}, w, "")
+		for _, res := range results {
+			r.prog.test(res)
+		}
 		out = append(out, results...)
 	}
 	return out
@@ -108,6 +111,9 @@ func Test(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, op
 			var checks []check
 			if checks, err = r.checks(n.Name, tests, key, scope{rel: rel}); err == nil {
 				res, _ := r.runChecks(ctx, s, checks, w, "")
+				for _, x := range res {
+					r.prog.test(x)
+				}
 				results = append(results, res...)
 				continue
 			}
