@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/etl-dev/etl/compiler"
 )
+
+var _ compiler.Dialect = Dialect{}
 
 // Dialect renders DuckDB SQL for the compiler. It needs no connection.
 type Dialect struct{}
