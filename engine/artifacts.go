@@ -78,7 +78,7 @@ func WriteCompiled(targetDir string, plan *compiler.Plan) error {
 			made[d] = true
 		}
 		mu.Unlock()
-		errs[i] = os.WriteFile(j.path, []byte(j.sql), 0o644)
+		errs[i] = writeFile(j.path, []byte(j.sql))
 	})
 	if err := errors.Join(errs...); err != nil {
 		// Forget the index so that the next compile rewrites everything.
