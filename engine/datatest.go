@@ -65,7 +65,7 @@ func (r *runner) testQuery(t project.Test, sc scope) (query, name string, err er
 		return fmt.Sprintf("SELECT * FROM %s WHERE %s", sc.rel, strings.Join(conds, " OR ")),
 			fmt.Sprintf("not_null(%s)", strings.Join(t.Columns, ", ")), nil
 	case "unique":
-		list := strings.Join(cols, ", ")
+		list := r.columnList(t.Columns)
 		rows := sc.rel
 		if sc.rest != "" && !covers(sc.skipRest, t.Columns) {
 			// New rows against the rows that stay: only those sharing a

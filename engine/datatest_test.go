@@ -152,19 +152,9 @@ time_partition = "dt"
 	statBefore := fileStats(t, filepath.Join(root, "data", "guarded"))
 
 	// Now user c turns null on the 22nd: the rebuild of that window fails its audit.
-	p, _ := project.Load(root, project.Options{Vars: []string{"bad_user=c"}})
-	c, _ := compiler.New(p, duckdb.Dialect{})
-	ids, _ := c.Select([]string{"guarded+"}, nil)
-	a, _ := duckdb.Open(duckdb.Settings{})
-	defer a.Close()
-	var out bytes.Buffer
-	trigger, _ := compiler.ParseTime("2026-11-23T00:00:00Z", p.Window.Location, nil)
-	res, err := engine.Run(context.Background(), c, a, ids, engine.Options{Command: "build", Out: &out, Threads: 1, Trigger: trigger})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, out := build(t, root, runOpts{sel: []string{"guarded+"}, trigger: "2026-11-23T00:00:00Z", vars: []string{"bad_user=c"}})
 	if !res.Failed() {
-		t.Fatalf("the build did not fail:\n%s", out.String())
+		t.Fatalf("the build did not fail:\n%s", out)
 	}
 	g := status(res, "guarded")
 	if g.Status != "error" || !strings.Contains(g.Error, "1 of 1 test failed before publishing: the live data was left as it was") {
@@ -191,8 +181,8 @@ time_partition = "dt"
 		}
 	}
 	for _, want := range []string{"FAIL  guarded.not_null(user_id) (before publish): 1 failing row", "user_id=NULL"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }

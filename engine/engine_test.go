@@ -111,7 +111,11 @@ type runOpts struct {
 	trigger     string
 	start, end  string
 	fullRefresh bool
+	fillGaps    bool
+	failFast    bool
+	json        bool
 	threads     int
+	vars        []string
 }
 
 // build runs the engine on the project as `etl build` does and returns the
@@ -126,7 +130,7 @@ func build(t *testing.T, root string, o runOpts) (*engine.Results, string) {
 }
 
 func tryBuild(root string, o runOpts) (*engine.Results, string, error) {
-	p, err := project.Load(root, project.Options{})
+	p, err := project.Load(root, project.Options{Vars: o.vars})
 	if err != nil {
 		return nil, "", err
 	}
@@ -144,7 +148,8 @@ func tryBuild(root string, o runOpts) (*engine.Results, string, error) {
 	}
 	defer a.Close()
 	var out bytes.Buffer
-	opts := engine.Options{Command: "build", Out: &out, Threads: max(o.threads, 1), FullRefresh: o.fullRefresh}
+	opts := engine.Options{Command: "build", Out: &out, Threads: max(o.threads, 1), FullRefresh: o.fullRefresh,
+		FillGaps: o.fillGaps, FailFast: o.failFast, JSON: o.json}
 	parse := func(s string) time.Time {
 		tm, _ := compiler.ParseTime(s, time.UTC, time.Now)
 		return tm
@@ -526,17 +531,7 @@ func TestFailFastAndJSONProgress(t *testing.T) {
 	root := testProject(t, map[string]string{
 		"models/a_broken.sql": "/*---\nmaterialized = \"table\"\n---*/\nselect nope from {{ source_full \"events\" }}\n",
 	})
-	p, _ := project.Load(root, project.Options{})
-	c, _ := compiler.New(p, duckdb.Dialect{})
-	ids, _ := c.Select(nil, nil)
-	a, _ := duckdb.Open(duckdb.Settings{})
-	defer a.Close()
-	var out bytes.Buffer
-	trigger, _ := compiler.ParseTime("2026-11-23", time.UTC, nil)
-	res, err := engine.Run(context.Background(), c, a, ids, engine.Options{Command: "build", Out: &out, Threads: 1, FailFast: true, JSON: true, Trigger: trigger})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, out := build(t, root, runOpts{trigger: "2026-11-23", failFast: true, json: true})
 	if r := status(res, "a_broken"); r.Status != "error" {
 		t.Fatalf("a_broken: %s", r.Status)
 	}
@@ -545,7 +540,7 @@ func TestFailFastAndJSONProgress(t *testing.T) {
 			t.Errorf("%s: got %s (%s), want skipped by --fail-fast", id, r.Status, r.Error)
 		}
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	events := map[string]int{}
 	for _, l := range lines {
 		var v map[string]any
@@ -555,7 +550,7 @@ func TestFailFastAndJSONProgress(t *testing.T) {
 		events[fmt.Sprint(v["event"])]++
 	}
 	if events["start"] != 1 || events["done"] != 1 || events["node"] != 4 {
-		t.Errorf("events: %v\n%s", events, out.String())
+		t.Errorf("events: %v\n%s", events, out)
 	}
 }
 
@@ -595,24 +590,15 @@ func TestFillGaps(t *testing.T) {
 	root := testProject(t, nil)
 	build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-22T00:00:00Z"}) // the 21st
 	build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-24T00:00:00Z"}) // the 23rd
-	p, _ := project.Load(root, project.Options{})
-	c, _ := compiler.New(p, duckdb.Dialect{})
-	a, _ := duckdb.Open(duckdb.Settings{})
-	defer a.Close()
-	var out bytes.Buffer
-	trigger, _ := compiler.ParseTime("2026-11-25", time.UTC, nil)
-	res, err := engine.Run(context.Background(), c, a, []string{"daily"}, engine.Options{Command: "build", Out: &out, Threads: 1, FillGaps: true, Trigger: trigger})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, out := build(t, root, runOpts{sel: []string{"daily"}, trigger: "2026-11-25", fillGaps: true})
 	// Start is the 20th: the 20th, 22nd and 24th were missing.
 	for _, want := range []string{"[2026-11-20, 2026-11-21)", "[2026-11-22, 2026-11-23)", "[2026-11-24, 2026-11-25)"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("window %s not built:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("window %s not built:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out.String(), "[2026-11-21, 2026-11-22)") || res.Failed() {
-		t.Errorf("rebuilt a window already built, or failed:\n%s", out.String())
+	if strings.Contains(out, "[2026-11-21, 2026-11-22)") || res.Failed() {
+		t.Errorf("rebuilt a window already built, or failed:\n%s", out)
 	}
 	if got := len(rows(t, root, "daily")); got != 9 {
 		t.Errorf("daily has %d rows, want 9 (every day)", got)

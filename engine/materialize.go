@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -79,13 +80,13 @@ func (r *runner) sourcesExist(n *compiler.Node) error {
 
 func (r *runner) fail(n *compiler.Node, w compiler.Window, start time.Time, err error) *Result {
 	var fe *project.FileError
-	if !errorsAs(err, &fe) {
+	if !errors.As(err, &fe) {
 		me := &ModelError{Model: n.Name, Path: n.Path, Err: err}
 		r.mu.Lock()
 		_, ran := r.sql[n.ID]
 		r.mu.Unlock()
 		var ae *AuditError
-		if ran && !errorsAs(err, &ae) {
+		if ran && !errors.As(err, &ae) {
 			target, _ := filepath.Rel(r.p.Root, r.p.TargetDir)
 			me.SQL = filepath.ToSlash(filepath.Join(target, CompiledPath(n)))
 		}
@@ -497,11 +498,7 @@ func (r *runner) incrementalScope(m *project.Model, p paths, tmp, pred string, e
 	}
 	all := r.a.ReadDataset(p.dataset, nil)
 	if m.Config.Strategy == project.Merge {
-		keys := make([]string, len(m.Config.UniqueKey))
-		for i, k := range m.Config.UniqueKey {
-			keys[i] = r.d.Quote(k)
-		}
-		list := strings.Join(keys, ", ")
+		list := r.columnList(m.Config.UniqueKey)
 		sc.rest = fmt.Sprintf("(SELECT * FROM %s WHERE (%s) NOT IN (SELECT %s FROM %s))", all, list, list, sc.rel)
 		sc.skipRest = append(sc.skipRest, m.Config.UniqueKey)
 	} else {
@@ -545,12 +542,17 @@ func (r *runner) overwriteQuery(ctx context.Context, s Session, m *project.Model
 // landing returns the files of the partitions that the window's new rows go
 // to: they are rewritten with the new rows added.
 func (r *runner) landing(ctx context.Context, s Session, m *project.Model, p paths, tmp, pred string) ([]string, error) {
-	pcols := make([]string, len(m.Config.PartitionBy))
-	for i, c := range m.Config.PartitionBy {
-		pcols[i] = r.d.Quote(c)
-	}
-	list := strings.Join(pcols, ", ")
+	list := r.columnList(m.Config.PartitionBy)
 	return s.Files(ctx, p.dataset, fmt.Sprintf("(%s) IN (SELECT DISTINCT %s FROM %s WHERE %s)", list, list, r.d.Quote(tmp), pred))
+}
+
+// columnList quotes columns and joins them: "a", "b".
+func (r *runner) columnList(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = r.d.Quote(c)
+	}
+	return strings.Join(q, ", ")
 }
 
 // mergeQuery: rows of the window replace the rows with the same unique key

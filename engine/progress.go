@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/etl-dev/etl/compiler"
 )
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // progress prints one line per finished node (or window) and a summary, for a
 // person or, with --log-format json, as JSON lines for a machine.

@@ -151,16 +151,7 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	if opts.Threads < 1 {
 		opts.Threads = 1
 	}
-	if opts.Out == nil {
-		opts.Out = io.Discard
-	}
-	r := &runner{
-		c: c, p: c.Project, a: a, d: a.Dialect(), opts: opts,
-		run:    newRunID(),
-		ledger: OpenLedger(c.Project.TargetDir),
-		kinds:  map[string]compiler.Kind{},
-		views:  map[string]string{},
-	}
+	r := newRunner(c, a, opts)
 	nodes := buildable(c, ids)
 	if err := r.check(nodes); err != nil {
 		return nil, err
@@ -183,7 +174,7 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 	for i, n := range nodes {
 		names[i] = n.ID
 	}
-	r.prog = newProgress(opts.Out, opts.JSON, r.units(nodes), names)
+	r.prog = newProgress(r.opts.Out, opts.JSON, r.units(nodes), names)
 	r.prog.header(r.p.Name, opts, len(nodes))
 	for _, w := range r.warnings {
 		r.prog.warn(w)
@@ -219,6 +210,19 @@ func Run(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opt
 		return res, fmt.Errorf("write run_results.json: %w", err)
 	}
 	return res, nil
+}
+
+func newRunner(c *compiler.Compiler, a Adapter, opts Options) *runner {
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	return &runner{
+		c: c, p: c.Project, a: a, d: a.Dialect(), opts: opts,
+		run:    newRunID(),
+		ledger: OpenLedger(c.Project.TargetDir),
+		kinds:  map[string]compiler.Kind{},
+		views:  map[string]string{},
+	}
 }
 
 func buildable(c *compiler.Compiler, ids []string) []*compiler.Node {

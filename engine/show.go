@@ -10,8 +10,7 @@ import (
 
 // Show returns up to limit rows of a model or seed, as the catalog has it.
 func Show(ctx context.Context, c *compiler.Compiler, a Adapter, id string, limit int, trigger time.Time) (*Rows, error) {
-	r := &runner{c: c, p: c.Project, a: a, d: a.Dialect(), opts: Options{Trigger: trigger},
-		kinds: map[string]compiler.Kind{}, views: map[string]string{}}
+	r := newRunner(c, a, Options{Trigger: trigger})
 	n := c.Nodes[id]
 	if err := r.prepare(ctx, []*compiler.Node{n}); err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/etl-dev/etl/compiler"
@@ -58,11 +57,7 @@ func (r *runner) singular(ctx context.Context, built []string) []*Result {
 // against what is built. With a trigger, incremental models and sources
 // are tested on that window's rows only.
 func Test(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, opts Options) (*Results, error) {
-	if opts.Out == nil {
-		opts.Out = io.Discard
-	}
-	r := &runner{c: c, p: c.Project, a: a, d: a.Dialect(), opts: opts, run: newRunID(),
-		ledger: OpenLedger(c.Project.TargetDir), kinds: map[string]compiler.Kind{}, views: map[string]string{}}
+	r := newRunner(c, a, opts)
 	start := time.Now()
 	if err := r.recoverAll(); err != nil {
 		return nil, err
@@ -85,7 +80,7 @@ func Test(ctx context.Context, c *compiler.Compiler, a Adapter, ids []string, op
 	for _, n := range nodes {
 		total += len(testsOf(n))
 	}
-	r.prog = newProgress(opts.Out, opts.JSON, total, nil)
+	r.prog = newProgress(r.opts.Out, opts.JSON, total, nil)
 	r.prog.tests = true
 	r.prog.header(r.p.Name, opts, total)
 	for _, w := range r.warnings {

@@ -169,18 +169,10 @@ func (f *runFlags) engineOptions(g *globals, p *project.Project, command string)
 	if f.threads < 1 && command != "test" {
 		return opts, invalid(fmt.Errorf("--threads %d: use 1 or more", f.threads))
 	}
-	parse := func(flag, v string) (time.Time, error) {
-		t, err := compiler.ParseTime(v, p.Window.Location, g.now)
-		if err != nil {
-			return t, invalid(fmt.Errorf("--%s: %w", flag, err))
-		}
-		return t, nil
-	}
+	parse := func(flag, v string) (time.Time, error) { return g.parseTime(flag, v, p) }
 	var err error
-	if f.trigger != "" {
-		if opts.Trigger, err = parse("trigger", f.trigger); err != nil {
-			return opts, err
-		}
+	if opts.Trigger, err = parse("trigger", f.trigger); err != nil {
+		return opts, err
 	}
 	if f.start != "" || f.end != "" {
 		if f.trigger != "" {
@@ -231,11 +223,9 @@ func newShow(g *globals) *cobra.Command {
 				}
 				return invalid(fmt.Errorf("%s is not a model or seed: etl show prints rows of a model or seed", args[0]))
 			}
-			var t time.Time
-			if trigger != "" {
-				if t, err = compiler.ParseTime(trigger, c.Project.Window.Location, g.now); err != nil {
-					return invalid(fmt.Errorf("--trigger: %w", err))
-				}
+			t, err := g.parseTime("trigger", trigger, c.Project)
+			if err != nil {
+				return err
 			}
 			a, err := openAdapter(c.Project)
 			if err != nil {
@@ -286,11 +276,9 @@ gaps with etl build --start ... --end ....`,
 			if err != nil {
 				return err
 			}
-			var t time.Time
-			if trigger != "" {
-				if t, err = compiler.ParseTime(trigger, c.Project.Window.Location, g.now); err != nil {
-					return invalid(fmt.Errorf("--trigger: %w", err))
-				}
+			t, err := g.parseTime("trigger", trigger, c.Project)
+			if err != nil {
+				return err
 			}
 			entries, err := engine.OpenLedger(c.Project.TargetDir).Entries()
 			if err != nil {

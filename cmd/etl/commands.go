@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -126,14 +127,21 @@ taken silently.`,
 
 func (w *windowFlags) options(g *globals, p *project.Project) (compiler.Options, error) {
 	opts := compiler.Options{FullRefresh: w.fullRefresh, Existing: datasetExists(p)}
-	if w.trigger != "" {
-		t, err := compiler.ParseTime(w.trigger, p.Window.Location, g.now)
-		if err != nil {
-			return opts, invalid(fmt.Errorf("--trigger: %w", err))
-		}
-		opts.Trigger = t
+	var err error
+	opts.Trigger, err = g.parseTime("trigger", w.trigger, p)
+	return opts, err
+}
+
+// parseTime reads a time flag in the project's time zone; "" is the zero time.
+func (g *globals) parseTime(flag, value string, p *project.Project) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
 	}
-	return opts, nil
+	t, err := compiler.ParseTime(value, p.Window.Location, g.now)
+	if err != nil {
+		return t, invalid(fmt.Errorf("--%s: %w", flag, err))
+	}
+	return t, nil
 }
 
 // datasetExists reports whether a model's dataset folder holds any file.
